@@ -1,0 +1,37 @@
+using Declaration.BuildingBlocks.Audit;
+using Declaration.BuildingBlocks.Data;
+using Declaration.BuildingBlocks.Files;
+using Declaration.BuildingBlocks.Messaging;
+using Declaration.BuildingBlocks.Security;
+using Declaration.BuildingBlocks.Templates;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
+
+namespace Declaration.BuildingBlocks.Hosting;
+
+public static class BuildingBlocksRegistration
+{
+    /// <summary>The platform services every module uses: one data source, the scoped session, outbox, audit, files, PII.</summary>
+    public static IServiceCollection AddBuildingBlocks(this IServiceCollection services, IConfiguration configuration, string connectionString)
+    {
+        DapperTypeHandlers.Register();
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        services.AddScoped<IDbSession, DbSession>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<EventTypeMap>();
+        services.AddScoped<IOutbox, Outbox>();
+        services.AddSingleton<OutboxRelay>();
+        services.Configure<OutboxOptions>(configuration.GetSection("Declaration:Outbox"));
+        services.AddScoped<IAuditLog, AuditLog>();
+        services.Configure<FileStorageOptions>(configuration.GetSection("Declaration:Files"));
+        services.AddScoped<IFileStorage, LocalFileStorage>();
+        services.Configure<PersonalDataOptions>(configuration.GetSection("Declaration:PersonalData"));
+        services.AddSingleton<IPersonalDataProtector, PersonalDataProtector>();
+        services.AddSingleton<TemplateRenderer>();
+        services.AddSingleton<MigrationRunner>();
+        services.AddScoped<Csv.ImportHistory>();
+        return services;
+    }
+}

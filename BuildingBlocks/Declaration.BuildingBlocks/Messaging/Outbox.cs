@@ -1,0 +1,48 @@
+using System.Text.Json;
+using Declaration.BuildingBlocks.Data;
+
+namespace Declaration.BuildingBlocks.Messaging;
+
+/// <summary>Writes integration events into the publishing module's outbox, inside the current transaction.</summary>
+public interface IOutbox
+{
+    Task AddAsync(IntegrationEvent @event, CancellationToken ct);
+}
+
+internal sealed class Outbox(IDbSession db, EventTypeMap types, TimeProvider clock) : IOutbox
+{
+    public async Task AddAsync(IntegrationEvent @event, CancellationToken ct)
+    {
+        if (db.Transaction is null) throw new InvalidOperationException("Integration events must be written inside a transaction (send a command).");
+        var schema = types.SchemaOf(@event.GetType());
+        var stamped = @event.OccurredAt == default ? @event with { OccurredAt = clock.GetUtcNow() } : @event;
+        await db.ExecuteAsync(
+            $"INSERT INTO {schema}.outbox (id, type, payload, occurred_at) VALUES (@Id, @Type, @Payload::jsonb, @OccurredAt)",
+            new { stamped.Id, Type = types.NameOf(stamped.GetType()), Payload = JsonSerializer.Serialize(stamped, stamped.GetType(), EventTypeMap.Json), stamped.OccurredAt },
+            ct);
+    }
+}
+
+/// <summary>Every integration event type of the registered modules, and the schema whose outbox carries it.</summary>
+public sealed class EventTypeMap
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly Dictionary<string, Type> _byName = new(StringComparer.Ordinal);
+    private readonly Dictionary<Type, string> _schemaByType = [];
+
+    public EventTypeMap(IEnumerable<ModuleDescriptor> modules)
+    {
+        foreach (var module in modules)
+            foreach (var type in module.ContractsAssembly.GetTypes().Where(t => !t.IsAbstract && typeof(IntegrationEvent).IsAssignableFrom(t)))
+            {
+                _byName[NameOf(type)] = type;
+                _schemaByType[type] = module.Schema;
+            }
+    }
+
+    public IEnumerable<Type> EventTypes => _byName.Values;
+    public string NameOf(Type type) => type.FullName!;
+    public Type? Resolve(string name) => _byName.GetValueOrDefault(name);
+    public string SchemaOf(Type type) => _schemaByType.TryGetValue(type, out var s)
+        ? s : throw new InvalidOperationException($"{type.Name} is not an event of a registered module's contracts.");
+}

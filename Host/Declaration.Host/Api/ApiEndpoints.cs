@@ -1,0 +1,11 @@
+namespace Declaration.Host.Api;
+
+/// <summary>The JSON API under /api: every endpoint requires a signed-in account; handlers check the unit and jurisdiction.</summary>
+internal static class ApiEndpoints
+{
+    public static void MapApi(this WebApplication app)
+    {
+        var api = app.MapGroup("/api").RequireAuthorization().DisableAntiforgery();
+        UnitsApi.Map(api);
+    }
+}

@@ -1,0 +1,137 @@
+using Declaration.BuildingBlocks.Application;
+using Declaration.BuildingBlocks.Csv;
+using Declaration.BuildingBlocks.Data;
+using Declaration.BuildingBlocks.Errors;
+using Declaration.BuildingBlocks.Messaging;
+using Declaration.Host.Infrastructure;
+using Mediator;
+
+namespace Declaration.Host.Cli;
+
+/// <summary>
+/// The command-line verbs of FORMATS.md, run by the same modules and configuration as the web host.
+/// Progress and errors go to standard error, results to standard output (or --out). Exit 0 on success.
+/// </summary>
+public static class CommandLine
+{
+    private static readonly Dictionary<string, Func<CliContext, Task<int>>> Verbs = new(StringComparer.Ordinal)
+    {
+        ["migrate"] = _ => Task.FromResult(0),
+        ["import"] = ImportAsync,
+        ["seed-demo"] = SeedDemoAsync,
+    };
+
+    /// <summary>Verbs added by modules' command-line features (certify, export, levy).</summary>
+    internal static void Register(string verb, Func<CliContext, Task<int>> run) => Verbs[verb] = run;
+
+    /// <summary>Import kinds of FORMATS.md and the module command that takes each.</summary>
+    internal static readonly Dictionary<string, Func<Stream, IMessage>> ImportKinds = new(StringComparer.Ordinal)
+    {
+        ["units"] = s => new Units.Contracts.ImportUnits(s),
+        ["related-units"] = s => new Units.Contracts.ImportRelatedUnits(s),
+    };
+
+    static CommandLine() => CliVerbs.RegisterAll();
+
+    public static bool IsVerb(string arg) => Verbs.ContainsKey(arg);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).AddFilter((category, level) => level >= LogLevel.Warning);
+        builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        try
+        {
+            await using var database = await DatabaseLocator.ResolveAsync(builder.Configuration, m => Console.Error.WriteLine(m));
+            builder.Services.AddDeclarationCore(builder.Configuration, database.ConnectionString);
+            await using var app = builder.Build();
+            await Startup.MigrateAsync(app.Services, CancellationToken.None);
+            await app.StartAsync();
+            var context = new CliContext(args, app.Services);
+            var code = await Verbs[args[0]](context);
+            await context.DrainOutboxAsync();
+            await app.StopAsync();
+            return code;
+        }
+        catch (ImportRejectedException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message);
+            foreach (var e in ex.Errors) await Console.Error.WriteLineAsync(e.ToString());
+            return 2;
+        }
+        catch (InputException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message);
+            foreach (var (field, messages) in ex.Errors) await Console.Error.WriteLineAsync($"{field}: {string.Join("；", messages)}");
+            return 2;
+        }
+        catch (Exception ex) when (ex is AppException or CliUsageException or FileNotFoundException or InvalidOperationException)
+        {
+            await Console.Error.WriteLineAsync(ex.Message);
+            return 2;
+        }
+    }
+
+    private static async Task<int> ImportAsync(CliContext context)
+    {
+        if (context.Args.Length < 3) throw new CliUsageException("用法：import <kind> <file>；kind 为 " + string.Join("、", ImportKinds.Keys));
+        if (!ImportKinds.TryGetValue(context.Args[1], out var factory)) throw new CliUsageException($"未知的导入类型“{context.Args[1]}”；可用：{string.Join("、", ImportKinds.Keys)}");
+        await using var file = File.OpenRead(context.Args[2]);
+        await Console.Error.WriteLineAsync($"正在导入 {context.Args[1]}：{context.Args[2]}");
+        var result = (ImportResult)(await context.SendAsync(factory(file)))!;
+        foreach (var w in result.Warnings) await Console.Error.WriteLineAsync($"警告：{w}");
+        Console.WriteLine($"{result.Kind}: {result.Rows} rows, {result.Inserted} inserted, {result.Updated} updated, sha256 {result.Sha256}");
+        return 0;
+    }
+
+    private static async Task<int> SeedDemoAsync(CliContext context)
+    {
+        var seeders = context.Services.GetServices<IDemoDataSeeder>().OrderBy(s => s.Order).ToList();
+        foreach (var seeder in seeders)
+        {
+            await Console.Error.WriteLineAsync($"演示数据：{seeder.GetType().Name}");
+            await using var scope = context.Services.CreateAsyncScope();
+            await seeder.SeedAsync(scope.ServiceProvider, CancellationToken.None);
+            await context.DrainOutboxAsync();
+        }
+        Console.WriteLine("demo data seeded");
+        return 0;
+    }
+}
+
+internal sealed class CliUsageException(string message) : Exception(message);
+
+/// <summary>What a verb gets: its arguments and the composed services.</summary>
+public sealed class CliContext(string[] args, IServiceProvider services)
+{
+    public string[] Args { get; } = args;
+    public IServiceProvider Services { get; } = services;
+
+    public string? Option(string name)
+    {
+        var i = Array.IndexOf(Args, name);
+        return i >= 0 && i + 1 < Args.Length ? Args[i + 1] : null;
+    }
+
+    public string RequiredOption(string name) => Option(name) ?? throw new CliUsageException($"缺少参数 {name}");
+
+    /// <summary>Sends a request in a fresh scope as the system user.</summary>
+    public async Task<object?> SendAsync(IMessage request)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<ISender>().Send((object)request);
+    }
+
+    /// <summary>Publishes what the verb wrote to the outboxes and lets this process's consumers handle it before exiting.</summary>
+    public async Task DrainOutboxAsync()
+    {
+        var relay = Services.GetRequiredService<OutboxRelay>();
+        for (var quiet = 0; quiet < 3;)
+        {
+            var published = await relay.ProcessOnceAsync(CancellationToken.None);
+            quiet = published == 0 ? quiet + 1 : 0;
+            await Task.Delay(published == 0 ? 200 : 50);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using Declaration.Host.Web;
+using Declaration.Units.Contracts;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Declaration.Host.Pages.Account;
+
+public sealed class LoginModel(IConfiguration configuration) : AppPageModel
+{
+    [BindProperty] public string? UserName { get; set; }
+    [BindProperty] public string? Password { get; set; }
+    [BindProperty(SupportsGet = true)] public string? ReturnUrl { get; set; }
+    public bool OidcEnabled => !string.IsNullOrWhiteSpace(configuration["Declaration:Oidc:Authority"]);
+
+    public void OnGet() { }
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        if (string.IsNullOrWhiteSpace(UserName) || string.IsNullOrEmpty(Password))
+        {
+            ErrorMessage = "请输入用户名和密码";
+            return Page();
+        }
+        var result = await Sender.Send(new SignIn(UserName, Password));
+        if (result.Account is not { } account)
+        {
+            ErrorMessage = result.Error;
+            return Page();
+        }
+        var principal = DeclarationClaims.Principal(account.Id.ToString(), account.UserName, account.DisplayName, account.Role, account.UnitId,
+            account.Jurisdiction, CookieAuthenticationDefaults.AuthenticationScheme);
+        await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal);
+        return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/");
+    }
+}

@@ -1,0 +1,22 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Declaration.Host.Pages;
+
+[IgnoreAntiforgeryToken]
+public sealed class ErrorModel : PageModel
+{
+    public string Title { get; private set; } = "出错了";
+    public string Message { get; private set; } = "系统暂时无法处理您的请求，请稍后再试。";
+
+    public void OnGet() => Describe();
+    public void OnPost() => Describe();
+
+    private void Describe()
+    {
+        var status = Response.StatusCode;
+        Title = status switch { 404 => "未找到", 403 => "无权访问", 409 => "数据已被修改", 400 => "输入有误", 422 => "操作不被允许", _ => "出错了" };
+        if (HttpContext.Items["error.message"] is string message) Message = message;
+        else if (status == 404) Message = "您要访问的页面或记录不存在。";
+    }
+}

@@ -1,0 +1,8 @@
+using Declaration.Host.Cli;
+using Declaration.Host.Web;
+
+if (args.Length > 0 && CommandLine.IsVerb(args[0]))
+    return await CommandLine.RunAsync(args);
+
+await WebApp.RunAsync(args);
+return 0;

@@ -1,0 +1,6 @@
+using Microsoft.AspNetCore.Mvc.ModelBinding;
+
+namespace Declaration.Host.Web;
+
+/// <summary>One labelled input with its hint and errors (the _Field partial): accessible by construction.</summary>
+public sealed record FieldModel(string Name, string Label, string? Value, ModelStateDictionary State, string? Hint = null, string Type = "text", bool Required = true);

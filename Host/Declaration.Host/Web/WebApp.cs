@@ -1,0 +1,163 @@
+using System.Security.Claims;
+using Declaration.BuildingBlocks.Application;
+using Declaration.Host.Infrastructure;
+using Hangfire;
+using Hangfire.PostgreSql;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+
+namespace Declaration.Host.Web;
+
+/// <summary>The web host: pages, JSON API, reviewer/admin endpoints, Hangfire, the outbox relay.</summary>
+public static class WebApp
+{
+    public static async Task RunAsync(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        await using var database = await DatabaseLocator.ResolveAsync(builder.Configuration, m => Console.Error.WriteLine(m));
+        var app = Build(builder, database.ConnectionString);
+        await Startup.MigrateAsync(app.Services, CancellationToken.None);
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            foreach (var address in app.Urls) Console.WriteLine($"残疾人按比例就业情况联网认证（用人单位申报系统）已启动：{address}");
+        });
+        await app.RunAsync();
+    }
+
+    /// <summary>Builds the web application on a database; the tests call this with their own database.</summary>
+    public static WebApplication Build(WebApplicationBuilder builder, string connectionString)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        if (string.IsNullOrEmpty(configuration["urls"]) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_URLS")))
+            builder.WebHost.UseUrls(configuration["Declaration:Url"] ?? "http://127.0.0.1:5080");
+
+        services.AddDeclarationCore(configuration, connectionString);
+        services.AddHttpContextAccessor();
+        // Chinese text stays readable in the HTML (Razor encodes only what HTML needs).
+        services.AddWebEncoders(o => o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
+        services.AddHostedService<Declaration.BuildingBlocks.Messaging.OutboxRelayService>();
+        services.AddRazorPages(o =>
+        {
+            o.Conventions.AuthorizeFolder("/");
+            o.Conventions.AllowAnonymousToFolder("/Account");
+            o.Conventions.AllowAnonymousToPage("/Verify");
+            o.Conventions.AllowAnonymousToPage("/Error");
+            o.Conventions.AuthorizeFolder("/Review", Policies.Staff);
+            o.Conventions.AuthorizeFolder("/Admin", Policies.Admin);
+            o.Conventions.AuthorizeFolder("/Unit", Policies.Employer);
+        });
+        services.AddProblemDetails();
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "decl.af";
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.HeaderName = "RequestVerificationToken";
+        });
+
+        var auth = services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(o =>
+            {
+                o.Cookie.Name = "decl.auth";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.LoginPath = "/Account/Login";
+                o.AccessDeniedPath = "/Account/Denied";
+                o.SlidingExpiration = true;
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                o.Events.OnRedirectToLogin = ctx => ApiAware(ctx, 401);
+                o.Events.OnRedirectToAccessDenied = ctx => ApiAware(ctx, 403);
+            });
+        if (!string.IsNullOrWhiteSpace(configuration["Declaration:Oidc:Authority"]))
+        {
+            // The provincial government-service single sign-on; its subject must be bound to a local account (see README).
+            auth.AddOpenIdConnect(OpenIdConnectDefaults.AuthenticationScheme, "浙江政务服务网", o =>
+            {
+                o.Authority = configuration["Declaration:Oidc:Authority"];
+                o.ClientId = configuration["Declaration:Oidc:ClientId"];
+                o.ClientSecret = configuration["Declaration:Oidc:ClientSecret"];
+                o.ResponseType = "code";
+                o.SaveTokens = false;
+                o.SignInScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+                o.Events.OnTokenValidated = OidcBinding.BindAsync;
+            });
+        }
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.Employer, p => p.RequireRole(nameof(Role.Employer)))
+            .AddPolicy(Policies.Staff, p => p.RequireRole(nameof(Role.Reviewer), nameof(Role.Admin)))
+            .AddPolicy(Policies.Admin, p => p.RequireRole(nameof(Role.Admin)));
+
+        if (configuration.GetValue("Declaration:Hangfire:Enabled", true))
+        {
+            services.AddHangfire(cfg => cfg
+                .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings()
+                .UsePostgreSqlStorage(o => o.UseNpgsqlConnection(connectionString), new PostgreSqlStorageOptions
+                {
+                    SchemaName = "hangfire",
+                    QueuePollInterval = TimeSpan.FromSeconds(configuration.GetValue("Declaration:Hangfire:PollSeconds", 5)),
+                    PrepareSchemaIfNecessary = true,
+                }));
+            services.AddHangfireServer(o => o.WorkerCount = configuration.GetValue("Declaration:Hangfire:Workers", 2));
+        }
+
+        var app = builder.Build();
+        app.UseExceptionHandler("/Error");
+        app.UseMiddleware<SecurityHeadersMiddleware>();
+        app.UseStaticFiles();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseMiddleware<CurrentUserMiddleware>();
+        app.UseMiddleware<AppExceptionMiddleware>();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        if (configuration.GetValue("Declaration:Hangfire:Enabled", true))
+        {
+            app.UseHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new HangfireAdminFilter()], AppPath = "/" });
+            RecurringJobs.Register(app.Services, configuration);
+        }
+        app.MapRazorPages();
+        Api.ApiEndpoints.MapApi(app);
+        return app;
+    }
+
+    private static Task ApiAware(Microsoft.AspNetCore.Authentication.RedirectContext<CookieAuthenticationOptions> ctx, int status)
+    {
+        if (ctx.Request.Path.StartsWithSegments("/api"))
+        {
+            ctx.Response.StatusCode = status;
+            return Task.CompletedTask;
+        }
+        ctx.Response.Redirect(ctx.RedirectUri);
+        return Task.CompletedTask;
+    }
+}
+
+public static class Policies
+{
+    public const string Employer = "Employer";
+    public const string Staff = "Staff";
+    public const string Admin = "Admin";
+}
+
+/// <summary>Claims of a signed-in account.</summary>
+public static class DeclarationClaims
+{
+    public const string UnitId = "unit_id";
+    public const string Jurisdiction = "jurisdiction";
+
+    public static ClaimsPrincipal Principal(string userId, string userName, string displayName, Role role, Guid? unitId, string? jurisdiction, string scheme)
+    {
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.NameIdentifier, userId),
+            new(ClaimTypes.Name, userName),
+            new(ClaimTypes.GivenName, displayName),
+            new(ClaimTypes.Role, role.ToString()),
+        };
+        if (unitId is not null) claims.Add(new Claim(UnitId, unitId.Value.ToString()));
+        if (!string.IsNullOrEmpty(jurisdiction)) claims.Add(new Claim(Jurisdiction, jurisdiction));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme));
+    }
+}

@@ -1,0 +1,26 @@
+using Declaration.BuildingBlocks.Data;
+using Declaration.BuildingBlocks.Messaging;
+using Declaration.Units.Contracts;
+
+namespace Declaration.Units.Domain;
+
+/// <summary>Writes the module's integration events (full state) into its outbox, in the caller's transaction.</summary>
+internal sealed class UnitEvents(IDbSession db, IOutbox outbox)
+{
+    public async Task ProfileChangedAsync(Guid unitId, CancellationToken ct)
+    {
+        var u = await db.QuerySingleAsync<UnitDto>($"SELECT {UnitSql.UnitColumns} FROM units.unit WHERE id = @unitId", new { unitId }, ct);
+        await outbox.AddAsync(new UnitProfileChanged(u.Id, u.CreditCode, u.Name, u.UnitType, u.RegionCode, u.FederationCode, u.TaxAuthorityCode,
+            u.ContactName, u.ContactMobile), ct);
+    }
+
+    public async Task RelatedUnitsChangedAsync(Guid unitId, CancellationToken ct)
+    {
+        var creditCode = await db.QuerySingleAsync<string>("SELECT credit_code FROM units.unit WHERE id = @unitId", new { unitId }, ct);
+        var facts = await db.QueryAsync<RelatedUnitFact>("""
+            SELECT related_credit_code AS RelatedCreditCode, relation_type AS RelationType, valid_from AS ValidFrom, valid_to AS ValidTo
+            FROM units.related_unit WHERE unit_id = @unitId ORDER BY valid_from, related_credit_code
+            """, new { unitId }, ct);
+        await outbox.AddAsync(new RelatedUnitsChanged(unitId, creditCode, facts), ct);
+    }
+}
