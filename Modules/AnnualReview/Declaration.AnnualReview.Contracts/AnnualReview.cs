@@ -1,0 +1,38 @@
+using Declaration.BuildingBlocks.Messaging;
+using Mediator;
+
+namespace Declaration.AnnualReview.Contracts;
+
+/// <summary>Names this Contracts assembly for registration and architecture tests.</summary>
+public sealed class AnnualReviewContractsMarker;
+
+/// <summary>RULES.md §6.</summary>
+public enum AnnualReviewState { NotStarted, InProgress, ReadyToCertify, Certified, ReopenRequested }
+
+public sealed record AnnualReviewStatusDto(
+    Guid UnitId, int BusinessYear, AnnualReviewState State, DateOnly WindowOpens, DateOnly WindowCloses, bool WindowOpen,
+    decimal? CertifiedCount, string? CertificateNumber, DateTimeOffset? CertifiedAt, string? ReopenReason);
+
+/// <summary>Where a unit's business year stands (manual chapter 4's progress), access-checked.</summary>
+public sealed record GetAnnualReviewStatus(Guid UnitId, int BusinessYear) : IQuery<AnnualReviewStatusDto>;
+
+/// <summary>
+/// Whether the unit may change its placements of the year now: the declaration window is open (for employers) and the
+/// year is not Certified or ReopenRequested. Placement asks before every change.
+/// </summary>
+public sealed record CheckDeclarationOpen(Guid UnitId, int BusinessYear) : IQuery<DeclarationOpenDto>;
+
+public sealed record DeclarationOpenDto(bool Open, string? Reason);
+
+public sealed record CertificateVerificationDto(bool Found, bool Valid, string? CertificateNumber, string? UnitName, int? BusinessYear,
+    decimal? CertifiedCount, DateTimeOffset? IssuedAt, DateTimeOffset? RevokedAt);
+
+/// <summary>The public verification page's question (no sign-in): by certificate number or short code.</summary>
+public sealed record VerifyCertificate(string Code) : IQuery<CertificateVerificationDto>;
+
+public sealed record AnnualCertificationCompleted(Guid UnitId, int BusinessYear, string CertificateNumber, decimal CertifiedCount) : IntegrationEvent;
+
+public sealed record AnnualReviewReopened(Guid UnitId, int BusinessYear, string CertificateNumber) : IntegrationEvent;
+
+/// <summary>A reviewer decided a reopen request (for the unit's SMS).</summary>
+public sealed record ReopenRequestDecided(Guid UnitId, int BusinessYear, bool Approved, string Comment) : IntegrationEvent;

@@ -1,4 +1,0 @@
-namespace Declaration.Notices.Contracts;
-
-/// <summary>Names this Contracts assembly for registration and architecture tests.</summary>
-public sealed class NoticesContractsMarker;

@@ -1,4 +1,0 @@
-namespace Declaration.Placement.Contracts;
-
-/// <summary>Names this Contracts assembly for registration and architecture tests.</summary>
-public sealed class PlacementContractsMarker;
