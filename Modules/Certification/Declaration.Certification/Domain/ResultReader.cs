@@ -3,18 +3,43 @@ using Declaration.Certification.Contracts;
 
 namespace Declaration.Certification.Domain;
 
-internal sealed record PlacementRow(Guid Id, Guid UnitId, string CreditCode, int BusinessYear, string MaskedId, string MaskedName, string State,
-    int[] DisputedMonths, string? DisputeReason, string? ReturnReason, DateTimeOffset? SubmittedAt, DateTimeOffset? CertifiedAt, byte[] IdHash);
+internal sealed record PlacementRow
+{
+    public Guid Id { get; init; }
+    public Guid UnitId { get; init; }
+    public string CreditCode { get; init; } = null!;
+    public int BusinessYear { get; init; }
+    public string MaskedId { get; init; } = null!;
+    public string MaskedName { get; init; } = null!;
+    public string State { get; init; } = null!;
+    public int[] DisputedMonths { get; init; } = null!;
+    public string? DisputeReason { get; init; }
+    public string? ReturnReason { get; init; }
+    public DateTimeOffset? SubmittedAt { get; init; }
+    public DateTimeOffset? CertifiedAt { get; init; }
+    public byte[] IdHash { get; init; } = null!;
+}
 
-internal sealed record MonthRow(Guid PlacementId, short Month, bool Qualifies, short Weight, short CoverWeight, string[] Reasons, string[] Flags,
-    bool? Granted, string? Comment);
+internal sealed record MonthRow
+{
+    public Guid PlacementId { get; init; }
+    public short Month { get; init; }
+    public bool Qualifies { get; init; }
+    public short Weight { get; init; }
+    public short CoverWeight { get; init; }
+    public string[] Reasons { get; init; } = null!;
+    public string[] Flags { get; init; } = null!;
+    public bool? Granted { get; init; }
+    public string? Comment { get; init; }
+}
 
 /// <summary>Reads stored results (automatic months overridden by the reviewer's decisions).</summary>
 internal sealed class ResultReader(IDbSession db)
 {
     public const string PlacementColumns = """
-        p.id, p.unit_id, p.credit_code, p.business_year, p.masked_id, p.masked_name, p.state, p.disputed_months, p.dispute_reason,
-        p.return_reason, p.submitted_at, p.certified_at, p.id_hash
+        p.id, p.unit_id AS UnitId, p.credit_code AS CreditCode, p.business_year AS BusinessYear, p.masked_id AS MaskedId,
+        p.masked_name AS MaskedName, p.state, p.disputed_months AS DisputedMonths, p.dispute_reason AS DisputeReason,
+        p.return_reason AS ReturnReason, p.submitted_at AS SubmittedAt, p.certified_at AS CertifiedAt, p.id_hash AS IdHash
         """;
 
     public Task<PlacementRow?> PlacementAsync(Guid id, CancellationToken ct, bool forUpdate = false) =>
@@ -26,7 +51,7 @@ internal sealed class ResultReader(IDbSession db)
         var placements = await db.QueryAsync<PlacementRow>(
             $"SELECT {PlacementColumns} FROM certification.placement p WHERE p.id = ANY(@ids)", new { ids = ids.ToArray() }, ct);
         var months = (await db.QueryAsync<MonthRow>("""
-            SELECT r.placement_id, r.month, r.qualifies, r.weight, r.cover_weight, r.reasons, r.flags, d.granted, d.comment
+            SELECT r.placement_id AS PlacementId, r.month, r.qualifies, r.weight, r.cover_weight AS CoverWeight, r.reasons, r.flags, d.granted, d.comment
             FROM certification.month_result r
             LEFT JOIN certification.month_decision d ON d.placement_id = r.placement_id AND d.month = r.month
             WHERE r.placement_id = ANY(@ids) ORDER BY r.placement_id, r.month

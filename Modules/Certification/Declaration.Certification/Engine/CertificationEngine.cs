@@ -156,7 +156,7 @@ internal sealed class CertificationEngine(IDbSession db)
             WHERE diff.differs AND NOT diff.missing
             """, null, ct);
         var changed = fetchChanged
-            ? await db.QueryAsync<ChangedPlacement>("SELECT id, unit_id, business_year, old_q, new_q, masked_name FROM cert_changed", null, ct)
+            ? await db.QueryAsync<ChangedPlacement>("SELECT id AS PlacementId, unit_id AS UnitId, business_year AS BusinessYear, old_q AS OldQualifyingMonths, new_q AS NewQualifyingMonths, masked_name AS MaskedName FROM cert_changed", null, ct)
             : [];
         var changedCount = await db.ExecuteScalarAsync<long>("SELECT count(*) FROM cert_changed", null, ct);
 
@@ -177,7 +177,7 @@ internal sealed class CertificationEngine(IDbSession db)
             SELECT (SELECT count(*) FROM mark), (SELECT count(*) FROM cert_out WHERE qualifies) + 0 * (SELECT count(*) FROM up)
             """, new { now }, ct);
 
-        var blocked = await db.QueryAsync<BlockedUnit>("SELECT unit_id, credit_code, region_code, reason FROM cert_blocked ORDER BY credit_code", null, ct);
+        var blocked = await db.QueryAsync<BlockedUnit>("SELECT unit_id AS UnitId, credit_code AS CreditCode, region_code AS RegionCode, reason FROM cert_blocked ORDER BY credit_code", null, ct);
         return new EngineRun(totals.Item1, totals.Item2, changedCount, changed, blocked);
     }
 }

@@ -32,7 +32,7 @@ internal sealed class RunCertificationBatchHandler(IServiceScopeFactory scopes, 
         var watch = Stopwatch.StartNew();
         var chunkSize = configuration.GetValue("Declaration:Certification:ChunkPlacements", 50_000);
         var units = await db.QueryAsync<UnitCount>("""
-            SELECT unit_id, count(*) FROM certification.placement
+            SELECT unit_id AS UnitId, count(*) AS Count FROM certification.placement
             WHERE business_year = @BusinessYear AND state <> 'Confirmed' AND (dirty OR NOT @OnlyChanged)
               AND (@UnitCreditCode::text IS NULL OR credit_code = upper(@UnitCreditCode))
             GROUP BY unit_id ORDER BY unit_id

@@ -53,7 +53,7 @@ internal sealed class CertifyPlacementHandler(IDbSession db, ISender sender, IPe
         await units.ReplaceRelatedAsync(unit.Id, related.Select(r => new RelatedUnitFact(r.RelatedCreditCode, r.RelationType, r.ValidFrom, r.ValidTo)).ToList(), ct);
 
         var existing = await db.QuerySingleOrDefaultAsync<ExistingRow>(
-            "SELECT unit_id, business_year FROM certification.placement WHERE id = @PlacementId FOR UPDATE", f, ct);
+            "SELECT unit_id AS UnitId, business_year AS BusinessYear FROM certification.placement WHERE id = @PlacementId FOR UPDATE", f, ct);
         if (existing is { } e && (e.UnitId != f.UnitId || e.BusinessYear != f.BusinessYear))
             throw new ConflictException("该申报记录的单位或年度与已登记的不一致");
         var id = Identifiers.NormalizeIdNumber(f.IdNumber);

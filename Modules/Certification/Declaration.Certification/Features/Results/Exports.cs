@@ -79,13 +79,13 @@ internal sealed class ExportCertifiedCountsHandler(IDbSession db, ICurrentUser u
     {
         if (user.Role is not (Role.Admin or Role.System)) throw new ForbiddenException("仅管理员可以导出认证人数");
         var rows = await db.QueryAsync<CountRow>($"""
-            SELECT p.credit_code, coalesce(sum({ResultReader.FinalWeightSql}), 0)::bigint
+            SELECT p.credit_code AS CreditCode, coalesce(sum({ResultReader.FinalWeightSql}), 0)::bigint AS PersonMonths
             FROM certification.placement p
             JOIN certification.month_result r ON r.placement_id = p.id
             LEFT JOIN certification.month_decision d ON d.placement_id = r.placement_id AND d.month = r.month
             WHERE p.business_year = @BusinessYear AND p.state = 'Confirmed'
             GROUP BY p.credit_code ORDER BY p.credit_code
-            """, query, ct);
+            """, new { query.BusinessYear }, ct);
         var writer = new StreamWriter(query.Output, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
         await writer.WriteLineAsync(Header);
         foreach (var r in rows)

@@ -44,11 +44,11 @@ internal sealed class GetCertifiedCountHandler(IDbSession db, ISender sender, IP
     {
         await sender.Send(new CheckUnitAccess(query.UnitId), ct);
         var rows = await db.QueryAsync<CountRow>($"""
-            SELECT p.id, p.masked_id, p.masked_name, p.certificate_type, p.certificate_number_enc,
+            SELECT p.id, p.masked_id AS MaskedId, p.masked_name AS MaskedName, p.certificate_type AS CertificateType, p.certificate_number_enc AS NumberEnc,
                    (SELECT c.level FROM certification.certificate c WHERE c.id_hash = p.id_hash AND c.certificate_type = 'veteran'
-                    ORDER BY c.issued_on DESC LIMIT 1),
-                   count(*) FILTER (WHERE {ResultReader.FinalWeightSql} > 0)::int,
-                   coalesce(sum({ResultReader.FinalWeightSql}), 0)::int
+                    ORDER BY c.issued_on DESC LIMIT 1) AS VeteranLevel,
+                   count(*) FILTER (WHERE {ResultReader.FinalWeightSql} > 0)::int AS Qualifying,
+                   coalesce(sum({ResultReader.FinalWeightSql}), 0)::int AS PersonMonths
             FROM certification.placement p
             JOIN certification.month_result r ON r.placement_id = p.id
             LEFT JOIN certification.month_decision d ON d.placement_id = r.placement_id AND d.month = r.month
@@ -84,7 +84,7 @@ internal sealed class LookupCertificateHandler(IDbSession db, IPersonalDataProte
         var yearEnd = new DateOnly(query.BusinessYear, 12, 31);
         // Prefer a certificate in force during the year, then the latest issued.
         var row = await db.QuerySingleOrDefaultAsync<CertRow>("""
-            SELECT certificate_type, certificate_number_enc, category, level, issued_on, valid_until
+            SELECT certificate_type AS Type, certificate_number_enc AS NumberEnc, category, level, issued_on AS IssuedOn, valid_until AS ValidUntil
             FROM certification.certificate
             WHERE id_hash = @hash
             ORDER BY (issued_on <= @yearEnd AND coalesce(least(valid_until, revoked_on - 1), 'infinity'::date) >= @yearStart) DESC, issued_on DESC

@@ -168,10 +168,11 @@ internal sealed class GetReviewQueueHandler(IDbSession db, ReviewAccess access, 
             """;
         var total = await db.ExecuteScalarAsync<long>("SELECT count(*) " + where, args, ct);
         var items = await db.QueryAsync<ReviewQueueRow>($"""
-            SELECT p.id, p.unit_id, u.credit_code, u.name, p.business_year, p.masked_id, p.masked_name, p.state,
-                   (SELECT count(*) FILTER (WHERE r.qualifies) FROM certification.month_result r WHERE r.placement_id = p.id)::int AS qualifying,
-                   EXISTS (SELECT 1 FROM certification.month_result r WHERE r.placement_id = p.id AND cardinality(r.flags) > 0) AS has_flags,
-                   p.disputed_months, coalesce(p.submitted_at, p.updated_at) AS submitted_at
+            SELECT p.id, p.unit_id AS UnitId, u.credit_code AS CreditCode, u.name, p.business_year AS BusinessYear, p.masked_id AS MaskedId,
+                   p.masked_name AS MaskedName, p.state,
+                   (SELECT count(*) FILTER (WHERE r.qualifies) FROM certification.month_result r WHERE r.placement_id = p.id)::int AS Qualifying,
+                   EXISTS (SELECT 1 FROM certification.month_result r WHERE r.placement_id = p.id AND cardinality(r.flags) > 0) AS HasFlags,
+                   p.disputed_months AS DisputedMonths, coalesce(p.submitted_at, p.updated_at) AS SubmittedAt
             {where}
             ORDER BY (p.state = 'Disputed') DESC, coalesce(p.submitted_at, p.updated_at), p.id
             OFFSET @offset LIMIT @size
@@ -180,8 +181,21 @@ internal sealed class GetReviewQueueHandler(IDbSession db, ReviewAccess access, 
             i.MaskedId, i.MaskedName, i.State, i.Qualifying, i.HasFlags, i.DisputedMonths, i.SubmittedAt)).ToList(), page, size, total);
     }
 
-    private sealed record ReviewQueueRow(Guid Id, Guid UnitId, string CreditCode, string Name, int BusinessYear, string MaskedId, string MaskedName,
-        string State, int Qualifying, bool HasFlags, int[] DisputedMonths, DateTimeOffset SubmittedAt);
+    private sealed record ReviewQueueRow
+    {
+        public Guid Id { get; init; }
+        public Guid UnitId { get; init; }
+        public string CreditCode { get; init; } = null!;
+        public string Name { get; init; } = null!;
+        public int BusinessYear { get; init; }
+        public string MaskedId { get; init; } = null!;
+        public string MaskedName { get; init; } = null!;
+        public string State { get; init; } = null!;
+        public int Qualifying { get; init; }
+        public bool HasFlags { get; init; }
+        public int[] DisputedMonths { get; init; } = null!;
+        public DateTimeOffset SubmittedAt { get; init; }
+    }
 }
 
 internal sealed class GetReviewDetailHandler(IDbSession db, ReviewAccess access, ResultReader reader, ICurrentUser user)
