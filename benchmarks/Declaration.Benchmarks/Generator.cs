@@ -70,7 +70,7 @@ internal sealed class Generator
 
     private static string CreditCode(string region, int i)
     {
-        var body = "91" + region + "MA" + i.ToString("D8", CultureInfo.InvariantCulture);
+        var body = "91" + region + "MA" + i.ToString("D7", CultureInfo.InvariantCulture);
         var sum = 0;
         for (var k = 0; k < 17; k++) sum += Charset.IndexOf(body[k], StringComparison.Ordinal) * CreditWeights[k];
         var c = 31 - sum % 31;
@@ -79,9 +79,11 @@ internal sealed class Generator
 
     private static string IdNumber(int person)
     {
-        var region = Regions[person / 1000 / 16000 % Regions.Length];
-        var birth = new DateOnly(1960, 1, 1).AddDays(person / 1000 % 16000);
-        var body = region + birth.ToString("yyyyMMdd", CultureInfo.InvariantCulture) + (person % 1000).ToString("D3", CultureInfo.InvariantCulture);
+        // Births spread over 1962–2003; (region, birth, sequence) is unique per person.
+        var rest = person / 15000;
+        var region = Regions[rest / 1000 % Regions.Length];
+        var birth = new DateOnly(1962, 1, 1).AddDays(person % 15000);
+        var body = region + birth.ToString("yyyyMMdd", CultureInfo.InvariantCulture) + (rest % 1000).ToString("D3", CultureInfo.InvariantCulture);
         var sum = 0;
         for (var k = 0; k < 17; k++) sum += (body[k] - '0') * IdWeights[k];
         return body + "10X98765432"[sum % 11];

@@ -79,6 +79,11 @@ internal static class Program
         certify.Stop();
         Log($"certification: {summary.Placements:N0} placements, {summary.QualifyingMonths:N0} qualifying months, {summary.SkippedUnits.Count} units skipped, {certify.Elapsed.TotalSeconds:0.0} s");
 
+        await using (var c = new NpgsqlConnection(connectionString))
+            foreach (var (code, n) in await c.QueryAsync<(string, long)>(
+                "SELECT coalesce(x, 'QUALIFIES'), count(*) FROM certification.month_result LEFT JOIN LATERAL unnest(reasons || flags) x ON true GROUP BY 1 ORDER BY 2 DESC", commandTimeout: 0))
+                Log($"  {code}: {n:N0} months");
+
         // The floor: one plain join pass of placements × months × social insurance.
         var floor = Stopwatch.StartNew();
         long joined;
