@@ -199,6 +199,7 @@ public sealed class LevyRuleTests
     {
         async Task<InputException> Bad(CalculateLevy r) => (await Assert.ThrowsAsync<InputException>(() => CalculateAsync(r)))!;
         var negative = await Bad(Request(-1, -5, plain: -1, severe: -2));
+        var negativeWithPlacements = await Bad(Request(-5, 80_000, plain: 12));
         var zeroWithPlacements = await Bad(Request(0, 80_000, plain: 12));
         var region = await Bad(Request(31, 80_000, region: "33A"));
         var type = await Bad(Request(31, 80_000, type: "company"));
@@ -208,6 +209,7 @@ public sealed class LevyRuleTests
         {
             Assert.That(negative.Errors.Keys, Is.SupersetOf(new[] { "Headcount", "AverageAnnualWage", "PlainPersonMonths", "SeverePersonMonths" }));
             Assert.That(negative.Errors["Headcount"], Has.Some.Contains("不能为负数"));
+            Assert.That(negativeWithPlacements.Errors["Headcount"], Is.EqualTo(new[] { "单位员工数不能为负数" }));
             Assert.That(zeroWithPlacements.Errors["Headcount"], Has.Some.Contains("为0时不能有安置人月数"));
             Assert.That(region.Errors["RegionCode"], Has.Some.Contains("6位"));
             Assert.That(type.Errors["UnitType"], Has.Some.Contains("单位类型"));

@@ -27,7 +27,7 @@ internal sealed class CalculateLevyValidator : AbstractValidator<CalculateLevy>
             .LessThanOrEqualTo(MaxWage).WithMessage("年平均工资过大");
         RuleFor(x => x.PlainPersonMonths).GreaterThanOrEqualTo(0).WithMessage("安置人月数不能为负数");
         RuleFor(x => x.SeverePersonMonths).GreaterThanOrEqualTo(0).WithMessage("重度残疾人安置人月数不能为负数");
-        RuleFor(x => x.Headcount).Must((x, h) => h > 0 || x.PlainPersonMonths + x.SeverePersonMonths <= 0)
+        RuleFor(x => x.Headcount).Must((x, h) => h != 0 || x.PlainPersonMonths + x.SeverePersonMonths <= 0)
             .WithMessage("单位员工数为0时不能有安置人月数，请填写单位员工数");
         RuleFor(x => x.PlainPersonMonths).Must((x, _) => x.PlainPersonMonths + x.SeverePersonMonths <= 12m * x.Headcount)
             .When(x => x is { Headcount: > 0, PlainPersonMonths: >= 0, SeverePersonMonths: >= 0 })
