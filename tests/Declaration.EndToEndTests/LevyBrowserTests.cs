@@ -121,6 +121,10 @@ public sealed partial class LevyBrowserTests
             Assert.That(staleBody, Does.Contain("已被他人修改"));
         });
 
+        // The add form opens pre-filled from the province row (no year, no local average wage).
+        var addForm = await other.Client.GetStringAsync("/Admin/LevyParameters?add=true");
+        Assert.That(addForm, Does.Contain("新增参数").And.Contain("name=\"Input.RegionCode\" type=\"text\" value=\"330000\""));
+
         // Employers cannot reach the page.
         using var clerk = await HttpSession.SignInAsync("demo");
         var denied = await clerk.Client.GetAsync("/Admin/LevyParameters");

@@ -20,6 +20,14 @@ internal static class LevyVerb
         "--severe-person-months", "--local-average-wage", "--quota-ratio",
     };
 
+    private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
+    {
+        [nameof(CalculateLevy.BusinessYear)] = "--year", [nameof(CalculateLevy.RegionCode)] = "--region", [nameof(CalculateLevy.UnitType)] = "--unit-type",
+        [nameof(CalculateLevy.Headcount)] = "--headcount", [nameof(CalculateLevy.AverageAnnualWage)] = "--average-annual-wage",
+        [nameof(CalculateLevy.PlainPersonMonths)] = "--person-months", [nameof(CalculateLevy.SeverePersonMonths)] = "--severe-person-months",
+        [nameof(CalculateLevy.LocalAverageWage)] = "--local-average-wage", [nameof(CalculateLevy.QuotaRatio)] = "--quota-ratio",
+    };
+
     public static async Task<int> RunAsync(CliContext context)
     {
         for (var i = 1; i < context.Args.Length; i += 2)
@@ -37,7 +45,17 @@ internal static class LevyVerb
             context.Option("--severe-person-months") is { } s ? Number("--severe-person-months", s) : 0m,
             context.Option("--local-average-wage") is { } l ? Number("--local-average-wage", l) : null,
             context.Option("--quota-ratio") is { } q ? Number("--quota-ratio", q) : null);
-        var result = (LevyResultDto)(await context.SendAsync(request))!;
+        LevyResultDto result;
+        try
+        {
+            result = (LevyResultDto)(await context.SendAsync(request))!;
+        }
+        catch (Declaration.BuildingBlocks.Errors.InputException ex)
+        {
+            // Report each refusal under the flag the user typed.
+            throw new Declaration.BuildingBlocks.Errors.InputException(ex.Errors.ToDictionary(
+                e => Flags.GetValueOrDefault(e.Key, e.Key), e => e.Value, StringComparer.Ordinal));
+        }
         Console.Out.WriteLine(LevyJson.Write(result));
         return 0;
     }

@@ -116,7 +116,7 @@ public sealed class LevyCliTests
         {
             Assert.That(negative.Code, Is.Not.EqualTo(0));
             Assert.That(negative.Out, Is.Empty);
-            Assert.That(negative.Err, Does.Contain("单位员工数不能为负数"));
+            Assert.That(negative.Err, Does.Contain("--headcount: 单位员工数不能为负数"));
             Assert.That(unknownRegion.Code, Is.Not.EqualTo(0));
             Assert.That(unknownRegion.Err, Does.Contain("没有残保金政策参数"));
             Assert.That(missing.Code, Is.Not.EqualTo(0));
