@@ -1,11 +1,11 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Declaration.BuildingBlocks.Testing;
 using static Declaration.LevyCalculator.Tests.LevyFixture;
 
 namespace Declaration.LevyCalculator.Tests;
 
-/// <summary>The <c>levy</c> verb: the built host run as a process on the test database (DECLARATION_DB), its JSON parsed.</summary>
+/// <summary>The <c>levy</c> verb: the built host run as a process on the test database (DECLARATION_DB, via CliRunner), its JSON parsed.</summary>
 public sealed class LevyCliTests
 {
     [OneTimeSetUp]
@@ -17,30 +17,10 @@ public sealed class LevyCliTests
         "levyWithoutPlacement", "saving", "extraPlacementsForHalfTier", "extraPlacementsForZero",
     ];
 
-    private static string HostDll()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Declaration.sln"))) dir = dir.Parent;
-        Assert.That(dir, Is.Not.Null, "repository root not found");
-        var dll = Path.Combine(dir!.FullName, "Host", "Declaration.Host", "bin", "Release", "net10.0", "Declaration.Host.dll");
-        Assert.That(File.Exists(dll), Is.True, $"build the host first: {dll}");
-        return dll;
-    }
-
     private static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(HostDll());
-        foreach (var a in args) start.ArgumentList.Add(a);
-        start.Environment["DECLARATION_DB"] = App.Server.ConnectionString;
-        start.Environment["Declaration__Hangfire__Enabled"] = "false";
-        start.WorkingDirectory = Path.GetTempPath();
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
+        var result = await CliRunner.RunAsync(App.Server.ConnectionString, args);
+        return (result.ExitCode, result.StandardOutput, result.StandardError);
     }
 
     private static string[] Args(WorkedExample e) =>
