@@ -28,8 +28,9 @@ public static class Composition
             options.Assemblies =
             [
                 typeof(Units.UnitsModule), typeof(Units.Contracts.UnitsContractsMarker),
-                typeof(Certification.CertificationModule), typeof(Certification.Contracts.CertificationContractsMarker),
+                typeof(LevyCalculator.LevyCalculatorModule), typeof(LevyCalculator.Contracts.LevyCalculatorContractsMarker),
                 typeof(AnnualReview.AnnualReviewModule), typeof(AnnualReview.Contracts.AnnualReviewContractsMarker),
+                typeof(Certification.CertificationModule), typeof(Certification.Contracts.CertificationContractsMarker),
             ];
             options.PipelineBehaviors =
             [
