@@ -38,7 +38,7 @@ internal sealed class CertificationEngine(IDbSession db)
                        make_date(p.business_year, g.m, 1) AS ms, (make_date(p.business_year, g.m, 1) + interval '1 month - 1 day')::date AS me,
                        p.age16_month, p.retirement_month, p.employment_start, p.employment_end, p.contract_ok, p.monthly_wage,
                        p.state = 'Confirmed' AS confirmed,
-                       count(*) OVER (PARTITION BY p.id_hash, p.business_year) > 1 AS multi
+                       count(*) OVER (PARTITION BY p.id_hash, p.business_year) > 12 AS multi -- 12 rows a placement
                 FROM certification.placement p
                 JOIN cert_group USING (id)
                 LEFT JOIN certification.unit u ON u.id = p.unit_id
@@ -56,6 +56,7 @@ internal sealed class CertificationEngine(IDbSession db)
                     ORDER BY CASE w.region_code WHEN r.region_code THEN 3 WHEN left(r.region_code, 4) || '00' THEN 2 ELSE 1 END DESC,
                              w.effective_from DESC
                     LIMIT 1) mw ON true;
+            ANALYZE cert_mw;
 
             CREATE TEMP TABLE cert_blocked ON COMMIT DROP AS
                 SELECT pm.unit_id, min(pm.credit_code) AS credit_code, min(pm.region_code) AS region_code,
