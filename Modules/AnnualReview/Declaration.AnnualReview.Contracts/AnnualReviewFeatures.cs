@@ -80,3 +80,12 @@ public sealed record SetDeclarationWindow(int BusinessYear, DateOnly Opens, Date
 /// written. Reviewers get their jurisdiction, admins and the system everything.
 /// </summary>
 public sealed record ExportTax(int BusinessYear, Stream Output) : IQuery<long>;
+
+/// <summary>The business year being declared: the previous calendar year (China time).</summary>
+public static class BusinessYears
+{
+    public static int Current(TimeProvider clock) => Declaration.BuildingBlocks.Domain.ChinaTime.Today(clock).Year - 1;
+
+    /// <summary>The years offered in year pickers: the current one and the two before it.</summary>
+    public static IReadOnlyList<int> Recent(TimeProvider clock) => [Current(clock), Current(clock) - 1, Current(clock) - 2];
+}

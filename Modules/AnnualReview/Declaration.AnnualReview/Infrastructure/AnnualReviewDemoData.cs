@@ -42,6 +42,12 @@ internal sealed class AnnualReviewDemoData : IDemoDataSeeder
             await Task.Delay(250, ct);
         }
 
+        if (counts.Total == 0 || !counts.AllConfirmed)
+        {
+            await Console.Error.WriteLineAsync($"演示数据：{unit.Name} {DemoYear}年度的安置信息尚未全部确认（{counts.Confirmed}/{counts.Total}），未进行年审认证");
+            return;
+        }
+
         var scopes = services.GetRequiredService<IServiceScopeFactory>();
         await using var scope = scopes.CreateAsyncScope();
         scope.ServiceProvider.GetRequiredService<CurrentUserHolder>().User =
