@@ -34,12 +34,12 @@ internal sealed class AnnualReviewDemoData : IDemoDataSeeder
         // Placement's and Certification's events reach our projection asynchronously: wait until C's placements are all confirmed.
         var store = services.GetRequiredService<UnitYearStore>();
         // Wait up to 20 s while placements are still arriving, 3 s if none has arrived at all.
-        var started = DateTime.UtcNow;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         PlacementCounts counts;
         while (true)
         {
             counts = await store.CountsAsync(unit.Id, DemoYear, ct);
-            var waited = DateTime.UtcNow - started;
+            var waited = System.Diagnostics.Stopwatch.GetElapsedTime(started);
             if ((counts.Total > 0 && counts.AllConfirmed) || waited > TimeSpan.FromSeconds(counts.Total == 0 ? 3 : 20)) break;
             await Task.Delay(250, ct);
         }
