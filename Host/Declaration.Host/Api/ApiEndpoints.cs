@@ -8,5 +8,6 @@ internal static class ApiEndpoints
         var api = app.MapGroup("/api").RequireAuthorization().DisableAntiforgery();
         UnitsApi.Map(api);
         AnnualReviewApi.Map(api);
+        CertificationApi.Map(api);
     }
 }
