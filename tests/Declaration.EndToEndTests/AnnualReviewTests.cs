@@ -127,6 +127,26 @@ public sealed class AnnualReviewBrowserTests
     }
 
     [Test]
+    public async Task TheDemo_UnitC_IsCertified_AndUnitA_IsStillInProgress()
+    {
+        var c = await Browser.SignedInPageAsync("demo3");
+        await c.GotoAsync("/Unit/Annual?year=2025");
+        await Assertions.Expect(c.GetByRole(AriaRole.Main)).ToContainTextAsync("已年审认证");
+        await Assertions.Expect(c.GetByRole(AriaRole.Link, new() { Name = "下载年审认证确认书" })).ToBeVisibleAsync();
+        await Assertions.Expect(c.GetByRole(AriaRole.Link, new() { Name = "年审认证反馈" })).ToBeVisibleAsync();
+        await Browser.AssertAccessibleAsync(c);
+
+        var a = await Browser.SignedInPageAsync("demo");
+        await a.GotoAsync("/Unit/Annual?year=2025");
+        await Assertions.Expect(a.GetByRole(AriaRole.Main)).ToContainTextAsync("申报中");
+        await Assertions.Expect(a.GetByText("暂不能进行年审认证")).ToBeVisibleAsync();
+        await Assertions.Expect(a.GetByRole(AriaRole.Main).GetByRole(AriaRole.Link, new() { Name = "年审认证", Exact = true })).ToHaveCountAsync(0);
+        await Browser.AssertAccessibleAsync(a);
+        await c.Context.CloseAsync();
+        await a.Context.CloseAsync();
+    }
+
+    [Test]
     public async Task TheVerificationPage_SaysNotFound_ForAForgedCode()
     {
         var context = await (await E2E.BrowserAsync()).NewContextAsync(new BrowserNewContextOptions { BaseURL = E2E.BaseUrl, Locale = "zh-CN" });
