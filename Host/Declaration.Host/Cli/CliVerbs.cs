@@ -5,5 +5,6 @@ internal static class CliVerbs
 {
     public static void RegisterAll()
     {
+        CommandLine.ImportKinds["placements"] = s => new Placement.Contracts.ImportPlacements(s);
     }
 }

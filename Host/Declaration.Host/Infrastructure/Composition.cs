@@ -28,6 +28,7 @@ public static class Composition
             options.Assemblies =
             [
                 typeof(Units.UnitsModule), typeof(Units.Contracts.UnitsContractsMarker),
+                typeof(Placement.PlacementModule), typeof(Placement.Contracts.PlacementContractsMarker),
             ];
             options.PipelineBehaviors =
             [
