@@ -140,3 +140,6 @@ public sealed record ConfirmBulkDeclaration(Guid UnitId, Stream Content, string 
 
 /// <summary>The bulk-declaration template (<c>xlsx</c> or <c>csv</c>) with the FORMATS.md columns and one example row.</summary>
 public sealed record GetPlacementTemplate(string Format) : IQuery<FileDownload>;
+
+/// <summary>Whether an approved reopen request has unlocked the unit-year's Confirmed placements for editing (access-checked).</summary>
+public sealed record IsUnitYearUnlocked(Guid UnitId, int BusinessYear) : IQuery<bool>;

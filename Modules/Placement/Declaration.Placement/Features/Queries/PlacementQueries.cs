@@ -89,3 +89,12 @@ internal sealed class GetDisputeEvidenceHandler(IDbSession db, PlacementStore st
         return new FileDownload(opened.File.FileName, opened.File.ContentType, opened.Content);
     }
 }
+
+internal sealed class IsUnitYearUnlockedHandler(PlacementStore store, ISender sender) : IQueryHandler<IsUnitYearUnlocked, bool>
+{
+    public async ValueTask<bool> Handle(IsUnitYearUnlocked query, CancellationToken ct)
+    {
+        await sender.Send(new CheckUnitAccess(query.UnitId), ct);
+        return await store.IsUnlockedAsync(query.UnitId, query.BusinessYear, ct);
+    }
+}
