@@ -29,6 +29,7 @@ public static class Composition
             [
                 typeof(Units.UnitsModule), typeof(Units.Contracts.UnitsContractsMarker),
                 typeof(Placement.PlacementModule), typeof(Placement.Contracts.PlacementContractsMarker),
+                typeof(AnnualReview.AnnualReviewModule), typeof(AnnualReview.Contracts.AnnualReviewContractsMarker),
             ];
             options.PipelineBehaviors =
             [
