@@ -56,7 +56,8 @@ internal sealed class PlacementDemoData : IDemoDataSeeder
                 "SELECT EXISTS (SELECT 1 FROM placement.placement WHERE unit_id = @unitId AND business_year = @Year AND id_number_index = @index)",
                 new { unitId = unit.Id, Year, index = sp.GetRequiredService<IPersonalDataProtector>().BlindIndex(person.IdNumber) }, ct), raw: true);
             if (exists) continue;
-            var clerk = new ExplicitUser("demo-seed", "演示数据", Role.Employer, unit.Id);
+            // The unit's steps run as the system: demo data must seed whatever today's date (the unit's window may be closed).
+            var clerk = new SystemUser();
             var saved = await AsAsync(services, clerk, s => s.Send(new DeclarePlacement(unit.Id, Year, person.IdNumber, person.Name, person.CertificateType,
                 person.CertificateNumber, person.ContractStart, null, person.ContractType, person.ContractStart, person.ContractEnd, person.Wage, false, null), ct).AsTask());
             switch (person.Target)
