@@ -10,7 +10,7 @@ internal static class PlacementSql
         p.id_number_masked AS IdNumberMasked, p.name_enc AS NameEnc, p.name_masked AS NameMasked, p.certificate_type AS CertificateType,
         p.certificate_number_enc AS CertificateNumberEnc, p.category, p.level, p.employment_start AS EmploymentStart,
         p.employment_end AS EmploymentEnd, p.contract_type AS ContractType, p.contract_start AS ContractStart, p.contract_end AS ContractEnd,
-        p.monthly_wage AS MonthlyWage, p.retirement_base_50 AS RetirementBase50, p.phone, p.state, p.disputed_months AS DisputedMonths,
+        p.monthly_wage AS MonthlyWage, p.retirement_base_50 AS RetirementBase50, p.phone, p.state, array_to_string(p.disputed_months, ',') AS DisputedMonthsText,
         p.dispute_reason AS DisputeReason, p.return_reason AS ReturnReason, p.version, p.updated_at AS UpdatedAt
         """;
 }
@@ -19,9 +19,12 @@ internal sealed record PlacementRow(
     Guid Id, Guid UnitId, string CreditCode, int BusinessYear, byte[] IdNumberEnc, string IdNumberMasked, byte[] NameEnc, string NameMasked,
     string CertificateType, byte[] CertificateNumberEnc, int? Category, int? Level, DateOnly EmploymentStart, DateOnly? EmploymentEnd,
     string ContractType, DateOnly ContractStart, DateOnly? ContractEnd, decimal MonthlyWage, bool RetirementBase50, string? Phone,
-    string State, int[] DisputedMonths, string? DisputeReason, string? ReturnReason, int Version, DateTimeOffset UpdatedAt)
+    string State, string DisputedMonthsText, string? DisputeReason, string? ReturnReason, int Version, DateTimeOffset UpdatedAt)
 {
     public PlacementState StateValue => Enum.Parse<PlacementState>(State);
+
+    public int[] DisputedMonths => DisputedMonthsText.Length == 0 ? [] :
+        DisputedMonthsText.Split(',').Select(m => int.Parse(m, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
     public PlacementSummaryDto ToSummary() => new(Id, UnitId, BusinessYear, IdNumberMasked, NameMasked, StateValue, CertificateType, Category, Level,
         EmploymentStart, EmploymentEnd, Version, UpdatedAt);
