@@ -83,7 +83,7 @@ internal sealed class DisputePlacementValidator : AbstractValidator<DisputePlace
     public DisputePlacementValidator()
     {
         RuleFor(x => x.ClaimedMonths).NotEmpty().WithMessage("请勾选本单位认为符合条件的月份");
-        RuleForEach(x => x.ClaimedMonths).InclusiveBetween(1, 12).WithMessage("月份应为1–12").OverridePropertyName("ClaimedMonths");
+        RuleFor(x => x.ClaimedMonths).Must(months => months is null || months.All(m => m is >= 1 and <= 12)).WithMessage("月份应为1–12");
         RuleFor(x => x.Reason).NotEmpty().WithMessage("请填写异议理由").MaximumLength(2000).WithMessage("异议理由不能超过2000字");
     }
 }
