@@ -44,7 +44,7 @@ public sealed class PlacementBrowserTests
         return (string?)await command.ExecuteScalarAsync();
     }
 
-    [Test, Order(1)]
+    [Test]
     public async Task Clerk_AddsAPerson_SeesTheMonthlyResult_DisputesWithAPdf_AndReturnsToTheList()
     {
         var page = await Browser.SignedInPageAsync("demo");
@@ -119,7 +119,7 @@ public sealed class PlacementBrowserTests
         await page.Context.CloseAsync();
     }
 
-    [Test, Order(2)]
+    [Test]
     public async Task Reviewer_DecidesTheDisputedMonths_AndConfirms()
     {
         var page = await Browser.SignedInPageAsync("reviewer");
