@@ -139,6 +139,12 @@ public sealed class PlacementBrowserTests
         await Assertions.Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "3月已同意" })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "补缴凭证属实" })).ToHaveCountAsync(1);
         await Browser.AssertAccessibleAsync(page);
+        // Every disputed month needs a decision before the placement is confirmed.
+        await page.GetByRole(AriaRole.Button, new() { Name = "确认该人员" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("4月");
+        await page.GetByLabel("4月审核意见").FillAsync("未见4月缴费凭证");
+        await page.GetByRole(AriaRole.Button, new() { Name = "4月 不同意" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "4月已不同意" })).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "确认该人员" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "已确认该人员" })).ToBeVisibleAsync();
         await page.Context.CloseAsync();
