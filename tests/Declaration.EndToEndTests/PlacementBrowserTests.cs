@@ -162,6 +162,57 @@ public sealed class PlacementBrowserTests
     }
 
     [Test]
+    public async Task Clerk_BulkDeclares_PreviewingRowErrorsBeforeAnythingIsSaved()
+    {
+        const string header = "credit_code,business_year,id_number,name,certificate_type,certificate_number,employment_start,employment_end,contract_type,contract_start,contract_end,monthly_wage,retirement_base,phone";
+        const string good = "91330106MA2CDE0B2R,2025,330106198808080012,周明,disability,33010619880808001243,2025-01-01,,open_ended,2025-01-01,,5200,,";
+        var page = await Browser.SignedInPageAsync("demo3");
+        await page.GotoAsync("/Unit/Placements?year=2025");
+        await page.GetByRole(AriaRole.Link, new() { Name = "批量申报" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "下载Excel模板" })).ToBeVisibleAsync();
+        await Browser.AssertAccessibleAsync(page);
+
+        var bad = $"{header}\n{good}\n91330106MA2CDE0B2R,2025,330106198808080013,错号,disability,33010619880808001343,2025-01-01,,fixed,2025-01-01,,5000,,\n";
+        await page.GetByLabel("申报文件").SetInputFilesAsync(new FilePayload { Name = "人员.csv", MimeType = "text/csv", Buffer = Encoding.UTF8.GetBytes(bad) });
+        await page.GetByRole(AriaRole.Button, new() { Name = "上传并预览" }).ClickAsync();
+        var errors = page.GetByRole(AriaRole.Table, new() { Name = "错误列表" });
+        await Assertions.Expect(errors).ToContainTextAsync("第3行");
+        await Assertions.Expect(errors).ToContainTextAsync("公民身份号码校验码（第18位）不正确");
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "确认导入" })).ToHaveCountAsync(0);
+        await Browser.AssertAccessibleAsync(page);
+
+        await page.GetByLabel("申报文件").SetInputFilesAsync(new FilePayload { Name = "人员.csv", MimeType = "text/csv", Buffer = Encoding.UTF8.GetBytes($"{header}\n{good}\n") });
+        await page.GetByRole(AriaRole.Button, new() { Name = "上传并预览" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = "可导入的行" })).ToContainTextAsync("330106********0012");
+        await Browser.AssertAccessibleAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "确认导入" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "批量申报完成：新增 1 人" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "330106********0012" })).ToContainTextAsync("待审核");
+        await Browser.AssertAccessibleAsync(page);
+        await page.Context.CloseAsync();
+    }
+
+    [Test]
+    public async Task Reviewer_BulkConfirms_AfterConfirmation()
+    {
+        var page = await Browser.SignedInPageAsync("reviewer-nb");
+        await page.GotoAsync("/Review/Placements");
+        var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "330212********046X" });
+        await Assertions.Expect(row).ToContainTextAsync("12/12");
+        await row.GetByRole(AriaRole.Checkbox).CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "批量确认所选人员" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("确定确认所选的 1 名人员吗")).ToBeVisibleAsync();
+        await Browser.AssertAccessibleAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "确认", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "已批量确认 1 人" })).ToBeVisibleAsync();
+        await Browser.AssertAccessibleAsync(page);
+        var id = await PlacementIdAsync("330212********046X");
+        for (var i = 0; i < 100 && await StateAsync(id) != "Confirmed"; i++) await Task.Delay(200);
+        Assert.That(await StateAsync(id), Is.EqualTo("Confirmed"));
+        await page.Context.CloseAsync();
+    }
+
+    [Test]
     public async Task AnotherUnitsPlacement_Is404_AndAReviewerOutsideTheJurisdiction_Gets403()
     {
         var id = await PlacementIdAsync("330106********0015");
