@@ -29,13 +29,17 @@ public static class CommandLine
         ["related-units"] = s => new Units.Contracts.ImportRelatedUnits(s),
     };
 
+    /// <summary>Export kinds of FORMATS.md (<c>export &lt;kind&gt; --year Y --out file</c>): a request writing the file to the stream, returning its row count.</summary>
+    internal static readonly Dictionary<string, Func<int, Stream, IMessage>> ExportKinds = new(StringComparer.Ordinal);
+
     static CommandLine() => CliVerbs.RegisterAll();
 
     public static bool IsVerb(string arg) => Verbs.ContainsKey(arg);
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        // A generic host (no web server): the verbs serve nothing, so no port is ever taken.
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).AddFilter((category, level) => level >= LogLevel.Warning);
         builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
@@ -43,7 +47,7 @@ public static class CommandLine
         {
             await using var database = await DatabaseLocator.ResolveAsync(builder.Configuration, m => Console.Error.WriteLine(m));
             builder.Services.AddDeclarationCore(builder.Configuration, database.ConnectionString);
-            await using var app = builder.Build();
+            using var app = builder.Build();
             await Startup.MigrateAsync(app.Services, CancellationToken.None);
             await app.StartAsync();
             var context = new CliContext(args, app.Services);

@@ -29,7 +29,9 @@ public static class Composition
             [
                 typeof(Units.UnitsModule), typeof(Units.Contracts.UnitsContractsMarker),
                 typeof(Placement.PlacementModule), typeof(Placement.Contracts.PlacementContractsMarker),
+                typeof(LevyCalculator.LevyCalculatorModule), typeof(LevyCalculator.Contracts.LevyCalculatorContractsMarker),
                 typeof(AnnualReview.AnnualReviewModule), typeof(AnnualReview.Contracts.AnnualReviewContractsMarker),
+                typeof(Certification.CertificationModule), typeof(Certification.Contracts.CertificationContractsMarker),
             ];
             options.PipelineBehaviors =
             [
