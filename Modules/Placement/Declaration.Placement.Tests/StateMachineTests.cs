@@ -229,4 +229,22 @@ public sealed class StateMachineTests
         await bus.Publish(new Declaration.AnnualReview.Contracts.AnnualCertificationCompleted(unitId, Seed.Year, "CERT-2", 1m));
         Assert.That(await Poller.UntilAsync(() => App.SendAsync(user, new IsUnitYearUnlocked(unitId, Seed.Year)), u => !u), Is.False);
     }
+
+    [Test]
+    public async Task OutsideTheDeclarationWindow_TheUnitCanReadButNotChange()
+    {
+        var (unitId, saved) = await DeclaredAsync();
+        App.Clock.Now = new DateTimeOffset(2026, 11, 5, 2, 0, 0, TimeSpan.Zero);
+        var user = TestUsers.Employer(unitId);
+        var submit = await Assert.ThrowsAsync<BusinessRuleException>(() => App.SendAsync(user, new SubmitPlacement(saved.PlacementId, saved.Version)));
+        var declare = await Assert.ThrowsAsync<BusinessRuleException>(() => App.SendAsync(user, Seed.Declare(unitId, Seed.Woman, Seed.WomanCertificate, "李四")));
+        var list = await App.SendAsync(user, new GetPlacements(unitId, Seed.Year));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(submit!.Rule, Is.EqualTo("DeclarationOpenRule"));
+            Assert.That(declare!.Rule, Is.EqualTo("DeclarationOpenRule"));
+            Assert.That(list, Has.Count.EqualTo(1));
+            Assert.That(await Seed.StateAsync(App, saved.PlacementId), Is.EqualTo("Draft"));
+        });
+    }
 }

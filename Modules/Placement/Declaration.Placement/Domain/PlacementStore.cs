@@ -7,7 +7,6 @@ using Declaration.BuildingBlocks.Security;
 using Declaration.Certification.Contracts;
 using Declaration.Units.Contracts;
 using Mediator;
-using Microsoft.Extensions.Logging;
 
 namespace Declaration.Placement.Domain;
 
@@ -44,21 +43,11 @@ internal sealed class PlacementStore(IDbSession db, ISender sender, ICurrentUser
 /// The one place that asks AnnualReview whether a unit may change its placements of a year (window open, year not certified).
 /// Every change of a placement goes through <see cref="EnsureOpenAsync"/>.
 /// </summary>
-internal sealed class DeclarationWindow(ISender sender, ILogger<DeclarationWindow> logger)
+internal sealed class DeclarationWindow(ISender sender)
 {
     public async Task EnsureOpenAsync(Guid unitId, int businessYear, CancellationToken ct)
     {
-        DeclarationOpenDto answer;
-        try
-        {
-            answer = await sender.Send(new CheckDeclarationOpen(unitId, businessYear), ct);
-        }
-        catch (MissingMessageHandlerException)
-        {
-            // AnnualReview's handler has not landed in this build: nothing closes the window yet.
-            logger.LogWarning("CheckDeclarationOpen has no handler; treating the declaration window as open");
-            return;
-        }
+        var answer = await sender.Send(new CheckDeclarationOpen(unitId, businessYear), ct);
         Rules.Check(new DeclarationOpenRule(answer.Open, answer.Reason));
     }
 }
