@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text;
 using Microsoft.Playwright;
 using Npgsql;
@@ -230,6 +232,40 @@ public sealed class PlacementBrowserTests
             Assert.That((await outside.Client.GetAsync($"/Review/Placements/Detail?id={id}")).StatusCode, Is.Not.EqualTo(HttpStatusCode.OK));
             Assert.That((await inside.Client.GetAsync($"/api/placements/{id}")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
             Assert.That((await own.Client.GetAsync("/Review/Placements")).StatusCode, Is.Not.EqualTo(HttpStatusCode.OK));
+        });
+    }
+
+    [Test]
+    public async Task TheJsonApi_Declares_RefusesAStaleEditWith409_AndDeletes()
+    {
+        using var own = await HttpSession.SignInAsync("demo");
+        var body = new Dictionary<string, object?>
+        {
+            ["businessYear"] = 2025, ["idNumber"] = "330106198808080012", ["name"] = "接口测试", ["certificateType"] = "disability",
+            ["certificateNumber"] = "33010619880808001243", ["employmentStart"] = "2025-01-01", ["contractType"] = "open_ended",
+            ["contractStart"] = "2025-01-01", ["monthlyWage"] = 5000, ["retirementBase50"] = false,
+        };
+        var created = await own.Client.PostAsync("/api/placements", JsonContent.Create(body));
+        Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created), await created.Content.ReadAsStringAsync());
+        var saved = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var id = saved.GetProperty("placementId").GetGuid();
+        var version = saved.GetProperty("version").GetInt32();
+        var duplicate = await own.Client.PostAsync("/api/placements", JsonContent.Create(body));
+        body["placementId"] = id;
+        body["version"] = version - 1;
+        var stale = await own.Client.PutAsync($"/api/placements/{id}", JsonContent.Create(body));
+        var detail = await own.Client.GetFromJsonAsync<JsonElement>($"/api/placements/{id}");
+        var result = await own.Client.GetFromJsonAsync<JsonElement>($"/api/placements/{id}/result");
+        var deleted = await own.Client.DeleteAsync($"/api/placements/{id}?version={version}");
+        Assert.Multiple(async () =>
+        {
+            Assert.That(duplicate.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+            Assert.That(await duplicate.Content.ReadAsStringAsync(), Does.Contain("不能重复登记"));
+            Assert.That(stale.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+            Assert.That(detail.GetProperty("idNumberShown").GetString(), Is.EqualTo("330106198808080012"));
+            Assert.That(result.GetProperty("months").GetArrayLength(), Is.EqualTo(12));
+            Assert.That(deleted.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+            Assert.That((await own.Client.GetAsync($"/api/placements/{id}")).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
         });
     }
 }
