@@ -8,6 +8,7 @@ internal static class ApiEndpoints
         var api = app.MapGroup("/api").RequireAuthorization().DisableAntiforgery();
         UnitsApi.Map(api);
         AnnualReviewApi.Map(api);
+        PlacementApi.Map(api);
         LevyApi.Map(api);
         CertificationApi.Map(api);
     }
