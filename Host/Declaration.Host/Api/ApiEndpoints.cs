@@ -7,6 +7,8 @@ internal static class ApiEndpoints
     {
         var api = app.MapGroup("/api").RequireAuthorization().DisableAntiforgery();
         UnitsApi.Map(api);
+        AnnualReviewApi.Map(api);
+        PlacementApi.Map(api);
         LevyApi.Map(api);
         CertificationApi.Map(api);
     }

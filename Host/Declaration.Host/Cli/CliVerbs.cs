@@ -9,6 +9,7 @@ internal static class CliVerbs
 {
     public static void RegisterAll()
     {
+        CommandLine.ImportKinds["placements"] = s => new Placement.Contracts.ImportPlacements(s);
         CommandLine.Register("levy", LevyVerb.RunAsync);
 
         // Certification: linkage data imports, the batch and its exports.
@@ -18,6 +19,9 @@ internal static class CliVerbs
         CommandLine.Register("export", ExportAsync);
         CommandLine.ExportKinds["certification-results"] = (year, output) => new ExportCertificationResults(year, output);
         CommandLine.ExportKinds["certified-counts"] = (year, output) => new ExportCertifiedCounts(year, output);
+
+        // AnnualReview: the tax authority's export of Certified unit-years (FORMATS.md `tax`).
+        CommandLine.ExportKinds["tax"] = (year, output) => new Declaration.AnnualReview.Contracts.ExportTax(year, output);
     }
 
     private static int Year(CliContext context) =>

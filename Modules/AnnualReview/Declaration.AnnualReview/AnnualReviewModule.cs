@@ -1,11 +1,14 @@
 using Declaration.AnnualReview.Domain;
+using Declaration.AnnualReview.Features.Certify;
 using Declaration.AnnualReview.Features.Projection;
+using Declaration.AnnualReview.Infrastructure;
 using Declaration.BuildingBlocks.Data;
 using Declaration.BuildingBlocks.Messaging;
 using Declaration.Certification.Contracts;
 using Declaration.Placement.Contracts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Declaration.AnnualReview;
 
@@ -29,6 +32,9 @@ public static class AnnualReviewModule
         services.AddScoped<UnitYearStore>();
         services.AddScoped<DeclarationWindows>();
         services.AddScoped<PlacementProjection>();
+        services.TryAddScoped<IAnnualReviewInputs, ContractInputs>();
+        services.AddScoped<CertificationGate>();
+        services.AddScoped<IDemoDataSeeder, AnnualReviewDemoData>();
         services.AddIntegrationEventHandler<PlacementCertified, OnPlacementCertified>(Schema);
         services.AddIntegrationEventHandler<PlacementSubmitted, OnPlacementSubmitted>(Schema);
         services.AddIntegrationEventHandler<PlacementDisputed, OnPlacementDisputed>(Schema);

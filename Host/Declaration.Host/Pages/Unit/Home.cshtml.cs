@@ -10,6 +10,12 @@ public sealed class HomeModel : AppPageModel
     [BindProperty(SupportsGet = true, Name = "tip")] public int Tip { get; set; }
     public bool ShowTip => Tip == 1;
     public UnitDto? Unit { get; private set; }
+    public Declaration.AnnualReview.Contracts.AnnualReviewStatusDto? Annual { get; private set; }
 
-    public async Task OnGetAsync() => Unit = await Sender.Send(new GetUnit(UnitId));
+    public async Task OnGetAsync()
+    {
+        Unit = await Sender.Send(new GetUnit(UnitId));
+        Annual = await Sender.Send(new Declaration.AnnualReview.Contracts.GetAnnualReviewStatus(UnitId,
+            Declaration.AnnualReview.Contracts.BusinessYears.Current(HttpContext.RequestServices.GetRequiredService<TimeProvider>())));
+    }
 }

@@ -30,7 +30,7 @@ internal sealed class UnitYearStore(IDbSession db, TimeProvider clock)
                 """, new { unitId, year, now = clock.GetUtcNow() }, ct);
         }
         var row = await db.QuerySingleOrDefaultAsync<StateRow>(
-            $"SELECT state, current_certificate_id, version FROM annual_review.unit_year WHERE unit_id = @unitId AND business_year = @year{(forUpdate ? " FOR UPDATE" : string.Empty)}",
+            $"SELECT state AS State, current_certificate_id AS CurrentCertificateId, version AS Version FROM annual_review.unit_year WHERE unit_id = @unitId AND business_year = @year{(forUpdate ? " FOR UPDATE" : string.Empty)}",
             new { unitId, year }, ct);
         return row is { } r
             ? new UnitYearRow(unitId, year, Enum.Parse<AnnualReviewState>(r.State), r.CurrentCertificateId, r.Version)
@@ -41,7 +41,7 @@ internal sealed class UnitYearStore(IDbSession db, TimeProvider clock)
     public async Task<PlacementCounts> CountsAsync(Guid unitId, int year, CancellationToken ct) =>
         await db.QuerySingleAsync<PlacementCounts>("""
             SELECT count(*)::int AS total, (count(*) FILTER (WHERE state = 'Confirmed'))::int AS confirmed,
-                   coalesce(sum(person_months) FILTER (WHERE state = 'Confirmed'), 0)::bigint AS person_months
+                   coalesce(sum(person_months) FILTER (WHERE state = 'Confirmed'), 0)::bigint AS PersonMonths
             FROM annual_review.placement_state
             WHERE unit_id = @unitId AND business_year = @year AND state <> 'Withdrawn'
             """, new { unitId, year }, ct);
@@ -79,7 +79,7 @@ internal sealed class DeclarationWindows(IDbSession db, IOptions<AnnualReviewOpt
     public async Task<(DateOnly Opens, DateOnly Closes, bool Overridden)> ForYearAsync(int year, CancellationToken ct)
     {
         var row = await db.QuerySingleOrDefaultAsync<WindowRow>(
-            "SELECT opens_on, closes_on FROM annual_review.declaration_window WHERE business_year = @year", new { year }, ct);
+            "SELECT opens_on AS OpensOn, closes_on AS ClosesOn FROM annual_review.declaration_window WHERE business_year = @year", new { year }, ct);
         if (row is not null) return (row.OpensOn, row.ClosesOn, true);
         var (opens, closes) = options.Value.DefaultWindow(year);
         return (opens, closes, false);

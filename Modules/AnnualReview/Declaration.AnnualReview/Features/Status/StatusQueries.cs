@@ -46,7 +46,7 @@ internal sealed class GetAnnualReviewStatusHandler(ISender sender, IDbSession db
         CurrentCertificateRow? certificate = null;
         if (year.CurrentCertificateId is { } certificateId && year.State is AnnualReviewState.Certified or AnnualReviewState.ReopenRequested)
             certificate = await db.QuerySingleOrDefaultAsync<CurrentCertificateRow>(
-                "SELECT certified_count, certificate_number, accepted_at FROM annual_review.certificate WHERE id = @certificateId",
+                "SELECT certified_count AS CertifiedCount, certificate_number AS CertificateNumber, accepted_at AS AcceptedAt FROM annual_review.certificate WHERE id = @certificateId",
                 new { certificateId }, ct);
         string? reason = null;
         if (year.State == AnnualReviewState.ReopenRequested)

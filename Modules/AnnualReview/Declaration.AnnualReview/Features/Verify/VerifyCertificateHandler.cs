@@ -17,7 +17,7 @@ internal sealed class VerifyCertificateHandler(IDbSession db) : IQueryHandler<Ve
         var code = (query.Code ?? string.Empty).Trim().ToUpperInvariant();
         if (code.Length is 0 or > 64) return NotFound;
         var row = await db.QuerySingleOrDefaultAsync<VerificationRow>("""
-            SELECT certificate_number, unit_name, business_year, certified_count, accepted_at, revoked_at
+            SELECT certificate_number AS CertificateNumber, unit_name AS UnitName, business_year AS BusinessYear, certified_count AS CertifiedCount, accepted_at AS AcceptedAt, revoked_at AS RevokedAt
             FROM annual_review.certificate WHERE certificate_number = @code OR short_code = @code
             """, new { code }, ct);
         if (row is null) return NotFound;
