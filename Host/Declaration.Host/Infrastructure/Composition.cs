@@ -28,6 +28,7 @@ public static class Composition
             options.Assemblies =
             [
                 typeof(Units.UnitsModule), typeof(Units.Contracts.UnitsContractsMarker),
+                typeof(Notices.NoticesModule), typeof(Notices.Contracts.NoticesContractsMarker),
             ];
             options.PipelineBehaviors =
             [
