@@ -7,5 +7,6 @@ internal static class ApiEndpoints
     {
         var api = app.MapGroup("/api").RequireAuthorization().DisableAntiforgery();
         UnitsApi.Map(api);
+        NoticesApi.Map(api);
     }
 }
