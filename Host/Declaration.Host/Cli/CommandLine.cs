@@ -1,8 +1,6 @@
 using Declaration.BuildingBlocks.Application;
 using Declaration.BuildingBlocks.Csv;
-using Declaration.BuildingBlocks.Data;
 using Declaration.BuildingBlocks.Errors;
-using Declaration.BuildingBlocks.Messaging;
 using Declaration.Host.Infrastructure;
 using Mediator;
 
@@ -87,14 +85,7 @@ public static class CommandLine
 
     private static async Task<int> SeedDemoAsync(CliContext context)
     {
-        var seeders = context.Services.GetServices<IDemoDataSeeder>().OrderBy(s => s.Order).ToList();
-        foreach (var seeder in seeders)
-        {
-            await Console.Error.WriteLineAsync($"演示数据：{seeder.GetType().Name}");
-            await using var scope = context.Services.CreateAsyncScope();
-            await seeder.SeedAsync(scope.ServiceProvider, CancellationToken.None);
-            await context.DrainOutboxAsync();
-        }
+        await DemoData.SeedAsync(context.Services, m => Console.Error.WriteLine(m), CancellationToken.None);
         Console.WriteLine("demo data seeded");
         return 0;
     }
@@ -124,14 +115,5 @@ public sealed class CliContext(string[] args, IServiceProvider services)
     }
 
     /// <summary>Publishes what the verb wrote to the outboxes and lets this process's consumers handle it before exiting.</summary>
-    public async Task DrainOutboxAsync()
-    {
-        var relay = Services.GetRequiredService<OutboxRelay>();
-        for (var quiet = 0; quiet < 3;)
-        {
-            var published = await relay.ProcessOnceAsync(CancellationToken.None);
-            quiet = published == 0 ? quiet + 1 : 0;
-            await Task.Delay(published == 0 ? 200 : 50);
-        }
-    }
+    public Task DrainOutboxAsync() => DemoData.DrainOutboxAsync(Services, CancellationToken.None);
 }

@@ -28,6 +28,7 @@ public static class Composition
             options.Assemblies =
             [
                 typeof(Units.UnitsModule), typeof(Units.Contracts.UnitsContractsMarker),
+                typeof(AnnualReview.AnnualReviewModule), typeof(AnnualReview.Contracts.AnnualReviewContractsMarker),
                 typeof(Notices.NoticesModule), typeof(Notices.Contracts.NoticesContractsMarker),
             ];
             options.PipelineBehaviors =

@@ -1,5 +1,10 @@
 using System.Security.Claims;
 using Declaration.BuildingBlocks.Application;
+using Declaration.BuildingBlocks.Hosting;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Options;
+using Npgsql;
 using Declaration.Host.Infrastructure;
 using Hangfire;
 using Hangfire.PostgreSql;
@@ -34,6 +39,9 @@ public static class WebApp
 
         services.AddDeclarationCore(configuration, connectionString);
         services.AddHttpContextAccessor();
+        services.AddDataProtection().SetApplicationName("Declaration");
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
+            o.XmlRepository = new PostgresXmlRepository(sp.GetRequiredService<NpgsqlDataSource>())));
         // Chinese text stays readable in the HTML (Razor encodes only what HTML needs).
         services.AddWebEncoders(o => o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
         services.AddHostedService<Declaration.BuildingBlocks.Messaging.OutboxRelayService>();

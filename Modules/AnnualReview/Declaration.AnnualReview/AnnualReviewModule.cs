@@ -1,18 +1,41 @@
+using Declaration.AnnualReview.Domain;
+using Declaration.AnnualReview.Features.Projection;
 using Declaration.BuildingBlocks.Data;
+using Declaration.BuildingBlocks.Messaging;
+using Declaration.Certification.Contracts;
+using Declaration.Placement.Contracts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Declaration.AnnualReview;
 
-/// <summary>The AnnualReview module's registration: the only public type besides its Contracts.</summary>
+/// <summary>
+/// AnnualReview owns the unit-year state machine of RULES.md §6, the commitment letter, the certificate PDF, reopen
+/// requests and the tax export. It offers GetAnnualReviewStatus, CheckDeclarationOpen, VerifyCertificate and publishes
+/// AnnualCertificationCompleted, AnnualReviewReopened, ReopenRequestDecided.
+/// </summary>
 public static class AnnualReviewModule
 {
+    public const string Schema = "annual_review";
+
     public static ModuleDescriptor Descriptor { get; } =
-        new("AnnualReview", "annual_review", typeof(AnnualReviewModule).Assembly, typeof(Contracts.AnnualReviewContractsMarker).Assembly);
+        new("AnnualReview", Schema, typeof(AnnualReviewModule).Assembly, typeof(Contracts.AnnualReviewContractsMarker).Assembly);
 
     public static IServiceCollection AddAnnualReviewModule(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(Descriptor);
+        services.Configure<AnnualReviewOptions>(configuration.GetSection(AnnualReviewOptions.Section));
+        services.PostConfigure<AnnualReviewOptions>(o => o.PublicBaseUrl ??= configuration["Declaration:Url"] ?? "http://127.0.0.1:5080");
+        services.AddScoped<UnitYearStore>();
+        services.AddScoped<DeclarationWindows>();
+        services.AddScoped<PlacementProjection>();
+        services.AddIntegrationEventHandler<PlacementCertified, OnPlacementCertified>(Schema);
+        services.AddIntegrationEventHandler<PlacementSubmitted, OnPlacementSubmitted>(Schema);
+        services.AddIntegrationEventHandler<PlacementDisputed, OnPlacementDisputed>(Schema);
+        services.AddIntegrationEventHandler<PlacementWithdrawn, OnPlacementWithdrawn>(Schema);
+        services.AddIntegrationEventHandler<PlacementReopened, OnPlacementReopened>(Schema);
+        services.AddIntegrationEventHandler<PlacementConfirmed, OnPlacementConfirmed>(Schema);
+        services.AddIntegrationEventHandler<PlacementReturned, OnPlacementReturned>(Schema);
         return services;
     }
 }

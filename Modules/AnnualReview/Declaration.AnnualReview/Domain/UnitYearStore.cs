@@ -1,0 +1,94 @@
+using Declaration.AnnualReview.Contracts;
+using Declaration.BuildingBlocks.Data;
+using Declaration.BuildingBlocks.Domain;
+using Microsoft.Extensions.Options;
+
+namespace Declaration.AnnualReview.Domain;
+
+internal sealed record UnitYearRow(Guid UnitId, int BusinessYear, AnnualReviewState State, Guid? CurrentCertificateId, int Version);
+
+internal sealed record StateRow(string State, Guid? CurrentCertificateId, int Version);
+
+internal sealed record WindowRow(DateOnly OpensOn, DateOnly ClosesOn);
+
+internal sealed record PlacementCounts(int Total, int Confirmed, long PersonMonths)
+{
+    public bool AllConfirmed => Total == Confirmed;
+}
+
+/// <summary>The unit-year rows and the placement projection they are derived from.</summary>
+internal sealed class UnitYearStore(IDbSession db, TimeProvider clock)
+{
+    public async Task<UnitYearRow> GetAsync(Guid unitId, int year, CancellationToken ct, bool forUpdate = false)
+    {
+        if (forUpdate)
+        {
+            // Make sure the row exists so that it can be locked: concurrent certifications of one unit-year serialise here.
+            await db.ExecuteAsync("""
+                INSERT INTO annual_review.unit_year (unit_id, business_year, state, updated_at) VALUES (@unitId, @year, 'NotStarted', @now)
+                ON CONFLICT DO NOTHING
+                """, new { unitId, year, now = clock.GetUtcNow() }, ct);
+        }
+        var row = await db.QuerySingleOrDefaultAsync<StateRow>(
+            $"SELECT state, current_certificate_id, version FROM annual_review.unit_year WHERE unit_id = @unitId AND business_year = @year{(forUpdate ? " FOR UPDATE" : string.Empty)}",
+            new { unitId, year }, ct);
+        return row is { } r
+            ? new UnitYearRow(unitId, year, Enum.Parse<AnnualReviewState>(r.State), r.CurrentCertificateId, r.Version)
+            : new UnitYearRow(unitId, year, AnnualReviewState.NotStarted, null, 0);
+    }
+
+    /// <summary>Active (not withdrawn) placements of the unit-year in our projection.</summary>
+    public async Task<PlacementCounts> CountsAsync(Guid unitId, int year, CancellationToken ct) =>
+        await db.QuerySingleAsync<PlacementCounts>("""
+            SELECT count(*)::int AS total, (count(*) FILTER (WHERE state = 'Confirmed'))::int AS confirmed,
+                   coalesce(sum(person_months) FILTER (WHERE state = 'Confirmed'), 0)::bigint AS person_months
+            FROM annual_review.placement_state
+            WHERE unit_id = @unitId AND business_year = @year AND state <> 'Withdrawn'
+            """, new { unitId, year }, ct);
+
+    public static AnnualReviewState Derive(PlacementCounts counts) =>
+        counts.Total == 0 ? AnnualReviewState.NotStarted
+        : counts.AllConfirmed ? AnnualReviewState.ReadyToCertify
+        : AnnualReviewState.InProgress;
+
+    /// <summary>
+    /// After a placement changed: a unit-year that is not Certified or ReopenRequested takes the state its placements give
+    /// (NotStarted, InProgress or ReadyToCertify). Certified and ReopenRequested change only by the unit's and reviewer's acts.
+    /// </summary>
+    public async Task RecomputeAsync(Guid unitId, int year, CancellationToken ct)
+    {
+        var current = await GetAsync(unitId, year, ct, forUpdate: true);
+        if (current.State is AnnualReviewState.Certified or AnnualReviewState.ReopenRequested) return;
+        var derived = Derive(await CountsAsync(unitId, year, ct));
+        if (derived != current.State) await SetStateAsync(unitId, year, derived, ct);
+    }
+
+    public async Task SetStateAsync(Guid unitId, int year, AnnualReviewState state, CancellationToken ct, Guid? certificateId = null, bool setCertificate = false) =>
+        await db.ExecuteAsync($"""
+            INSERT INTO annual_review.unit_year (unit_id, business_year, state, current_certificate_id, updated_at)
+            VALUES (@unitId, @year, @state, @certificateId, @now)
+            ON CONFLICT (unit_id, business_year) DO UPDATE SET state = excluded.state,
+                {(setCertificate ? "current_certificate_id = excluded.current_certificate_id," : string.Empty)}
+                version = annual_review.unit_year.version + 1, updated_at = excluded.updated_at
+            """, new { unitId, year, state = state.ToString(), certificateId, now = clock.GetUtcNow() }, ct);
+}
+
+/// <summary>The declaration window of a business year: the admins' override if any, else the configured default.</summary>
+internal sealed class DeclarationWindows(IDbSession db, IOptions<AnnualReviewOptions> options, TimeProvider clock)
+{
+    public async Task<(DateOnly Opens, DateOnly Closes, bool Overridden)> ForYearAsync(int year, CancellationToken ct)
+    {
+        var row = await db.QuerySingleOrDefaultAsync<WindowRow>(
+            "SELECT opens_on, closes_on FROM annual_review.declaration_window WHERE business_year = @year", new { year }, ct);
+        if (row is not null) return (row.OpensOn, row.ClosesOn, true);
+        var (opens, closes) = options.Value.DefaultWindow(year);
+        return (opens, closes, false);
+    }
+
+    public async Task<bool> IsOpenAsync(int year, CancellationToken ct)
+    {
+        var (opens, closes, _) = await ForYearAsync(year, ct);
+        var today = ChinaTime.Today(clock);
+        return today >= opens && today <= closes;
+    }
+}

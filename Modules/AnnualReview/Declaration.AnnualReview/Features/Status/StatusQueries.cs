@@ -1,0 +1,59 @@
+using Declaration.AnnualReview.Contracts;
+using Declaration.AnnualReview.Domain;
+using Declaration.BuildingBlocks.Application;
+using Declaration.BuildingBlocks.Data;
+using Declaration.Units.Contracts;
+using Mediator;
+
+namespace Declaration.AnnualReview.Features.Status;
+
+/// <summary>
+/// Placement asks before every change: the year must be neither Certified nor ReopenRequested, and an employer must be
+/// inside the declaration window (reviewers, admins and the system may act outside it).
+/// </summary>
+internal sealed class CheckDeclarationOpenHandler(ISender sender, ICurrentUser user, UnitYearStore store, DeclarationWindows windows)
+    : IQueryHandler<CheckDeclarationOpen, DeclarationOpenDto>
+{
+    public async ValueTask<DeclarationOpenDto> Handle(CheckDeclarationOpen query, CancellationToken ct)
+    {
+        await sender.Send(new CheckUnitAccess(query.UnitId), ct);
+        var year = await store.GetAsync(query.UnitId, query.BusinessYear, ct);
+        if (year.State == AnnualReviewState.Certified)
+            return new DeclarationOpenDto(false, $"{query.BusinessYear}年度已完成年审认证，安置信息不能再修改；如需修改，请通过“年审认证反馈”申请重新编辑");
+        if (year.State == AnnualReviewState.ReopenRequested)
+            return new DeclarationOpenDto(false, $"{query.BusinessYear}年度已提交重新编辑申请，请等待残联审核通过后再修改");
+        if (user.IsStaff()) return new DeclarationOpenDto(true, null);
+        var (opens, closes, _) = await windows.ForYearAsync(query.BusinessYear, ct);
+        if (!await windows.IsOpenAsync(query.BusinessYear, ct))
+            return new DeclarationOpenDto(false,
+                $"不在{query.BusinessYear}年度申报期内（申报期为 {opens:yyyy年M月d日} 至 {closes:yyyy年M月d日}），只能查看，不能修改");
+        return new DeclarationOpenDto(true, null);
+    }
+}
+
+internal sealed record CurrentCertificateRow(decimal CertifiedCount, string CertificateNumber, DateTimeOffset AcceptedAt);
+
+/// <summary>Where a unit's business year stands (the home page's progress).</summary>
+internal sealed class GetAnnualReviewStatusHandler(ISender sender, IDbSession db, UnitYearStore store, DeclarationWindows windows)
+    : IQueryHandler<GetAnnualReviewStatus, AnnualReviewStatusDto>
+{
+    public async ValueTask<AnnualReviewStatusDto> Handle(GetAnnualReviewStatus query, CancellationToken ct)
+    {
+        await sender.Send(new CheckUnitAccess(query.UnitId), ct);
+        var year = await store.GetAsync(query.UnitId, query.BusinessYear, ct);
+        var (opens, closes, _) = await windows.ForYearAsync(query.BusinessYear, ct);
+        var open = await windows.IsOpenAsync(query.BusinessYear, ct);
+        CurrentCertificateRow? certificate = null;
+        if (year.CurrentCertificateId is { } certificateId && year.State is AnnualReviewState.Certified or AnnualReviewState.ReopenRequested)
+            certificate = await db.QuerySingleOrDefaultAsync<CurrentCertificateRow>(
+                "SELECT certified_count, certificate_number, accepted_at FROM annual_review.certificate WHERE id = @certificateId",
+                new { certificateId }, ct);
+        string? reason = null;
+        if (year.State == AnnualReviewState.ReopenRequested)
+            reason = await db.QuerySingleOrDefaultAsync<string>(
+                "SELECT reason FROM annual_review.reopen_request WHERE unit_id = @unitId AND business_year = @year AND decided_at IS NULL",
+                new { unitId = query.UnitId, year = query.BusinessYear }, ct);
+        return new AnnualReviewStatusDto(query.UnitId, query.BusinessYear, year.State, opens, closes, open,
+            certificate?.CertifiedCount, certificate?.CertificateNumber, certificate?.AcceptedAt, reason);
+    }
+}

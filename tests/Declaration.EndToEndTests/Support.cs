@@ -1,0 +1,72 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
+using Microsoft.Playwright;
+
+namespace Declaration.EndToEndTests;
+
+/// <summary>An HTTP client with its own cookies, signed in through the real login form (antiforgery included).</summary>
+public sealed partial class HttpSession : IDisposable
+{
+    private readonly HttpClientHandler _handler = new() { CookieContainer = new CookieContainer(), AllowAutoRedirect = false };
+
+    public HttpSession() => Client = new HttpClient(_handler) { BaseAddress = new Uri(E2E.BaseUrl) };
+
+    public HttpClient Client { get; }
+
+    public static async Task<HttpSession> SignInAsync(string user, string password = E2E.Password)
+    {
+        var session = new HttpSession();
+        var response = await session.PostFormAsync("/Account/Login", new() { ["UserName"] = user, ["Password"] = password });
+        if (response.StatusCode != HttpStatusCode.Redirect) throw new InvalidOperationException($"sign-in of {user} failed: {(int)response.StatusCode}");
+        return session;
+    }
+
+    /// <summary>GETs the form page for its antiforgery token, then POSTs the fields to it.</summary>
+    public async Task<HttpResponseMessage> PostFormAsync(string path, Dictionary<string, string> fields, string? formPage = null)
+    {
+        var page = await Client.GetStringAsync(formPage ?? path);
+        fields["__RequestVerificationToken"] = TokenPattern().Match(page).Groups[1].Value;
+        return await Client.PostAsync(path, new FormUrlEncodedContent(fields));
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex TokenPattern();
+
+    public void Dispose()
+    {
+        Client.Dispose();
+        _handler.Dispose();
+    }
+}
+
+/// <summary>Browser helpers: a signed-in page and the axe check every visited page must pass.</summary>
+public static class Browser
+{
+    public static async Task<IPage> SignedInPageAsync(string user, string password = E2E.Password)
+    {
+        var browser = await E2E.BrowserAsync();
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = E2E.BaseUrl, Locale = "zh-CN" });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/Account/Login");
+        await AssertAccessibleAsync(page);
+        await page.GetByLabel("用户名").FillAsync(user);
+        await page.GetByLabel("密码").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/Account/Login", StringComparison.Ordinal));
+        return page;
+    }
+
+    /// <summary>axe-core with the WCAG 2.1 A and AA rules: zero violations, or the test fails listing them.</summary>
+    public static async Task AssertAccessibleAsync(IPage page)
+    {
+        var result = await page.RunAxe(new AxeRunOptions
+        {
+            RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+        });
+        var violations = result.Violations.Select(v =>
+            $"{v.Id} ({v.Impact}): {v.Help} — {string.Join(" | ", v.Nodes.Take(3).Select(n => n.Target?.ToString()))}").ToList();
+        Assert.That(violations, Is.Empty, $"axe violations on {page.Url}");
+    }
+}
