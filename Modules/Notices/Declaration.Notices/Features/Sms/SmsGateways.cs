@@ -10,7 +10,7 @@ using Polly.Timeout;
 
 namespace Declaration.Notices.Features.Sms;
 
-public sealed class SmsOptions
+internal sealed class SmsOptions
 {
     /// <summary>Whether this host runs the background sender.</summary>
     public bool SenderEnabled { get; set; } = true;
@@ -23,7 +23,7 @@ public sealed class SmsOptions
     public SmsGatewayOptions Gateway { get; set; } = new();
 }
 
-public sealed class SmsGatewayOptions
+internal sealed class SmsGatewayOptions
 {
     /// <summary>The SMS platform's endpoint; empty = the local sink (messages stored, listed on the admin page).</summary>
     public string? Url { get; set; }
