@@ -44,6 +44,8 @@ public sealed partial class HttpSession : IDisposable
 /// <summary>Browser helpers: a signed-in page and the axe check every visited page must pass.</summary>
 public static class Browser
 {
+    private static int _shot;
+
     public static async Task<IPage> SignedInPageAsync(string user, string password = E2E.Password)
     {
         var browser = await E2E.BrowserAsync();
@@ -61,6 +63,13 @@ public static class Browser
     /// <summary>axe-core with the WCAG 2.1 A and AA rules: zero violations, or the test fails listing them.</summary>
     public static async Task AssertAccessibleAsync(IPage page)
     {
+        // DECLARATION_SCREENSHOTS=<dir> keeps a full-page screenshot of every checked page, to look at the UI as a person would.
+        if (Environment.GetEnvironmentVariable("DECLARATION_SCREENSHOTS") is { Length: > 0 } dir)
+        {
+            Directory.CreateDirectory(dir);
+            var name = $"{Interlocked.Increment(ref _shot):D3}-{new Uri(page.Url).AbsolutePath.Trim('/').Replace('/', '_')}.png";
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, name), FullPage = true });
+        }
         var result = await page.RunAxe(new AxeRunOptions
         {
             RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
