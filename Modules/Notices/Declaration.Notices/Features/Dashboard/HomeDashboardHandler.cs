@@ -43,7 +43,7 @@ internal sealed class GetHomeDashboardHandler(ISender sender, TimeProvider clock
     public async ValueTask<HomeDashboardDto> Handle(GetHomeDashboard query, CancellationToken ct)
     {
         var unit = await sender.Send(new CheckUnitAccess(query.UnitId), ct);
-        var current = BusinessYears.Current(ChinaTime.Today(clock));
+        var current = await CurrentYearAsync(unit.Id, ChinaTime.Today(clock), ct);
         var years = BusinessYears.Selectable(current);
         var year = query.BusinessYear is { } y && y >= 2015 && y <= current ? y : current;
         if (!years.Contains(year)) years = [.. years, year];
@@ -69,6 +69,22 @@ internal sealed class GetHomeDashboardHandler(ISender sender, TimeProvider clock
 
         return new HomeDashboardDto(unit.Id, unit.Name, year, current, years, Progress(status, unit.ProfileConfirmed, counts), PlacementsOf(counts), months,
             workforce?.Headcount, workforce?.AverageAnnualWage, levy, levyReason, notices);
+    }
+
+    /// <summary>
+    /// The year whose declaration window (as AnnualReview has it configured) contains today, else the last year whose
+    /// window has opened; the default rule when AnnualReview is not available.
+    /// </summary>
+    private async Task<int> CurrentYearAsync(Guid unitId, DateOnly today, CancellationToken ct)
+    {
+        var windows = new List<AnnualReviewStatusDto>();
+        foreach (var y in new[] { today.Year, today.Year - 1, today.Year - 2 })
+            if (await TryAsync(() => sender.Send(new GetAnnualReviewStatus(unitId, y), ct), "declaration window") is { } s) windows.Add(s);
+        if (windows.Count == 0) return BusinessYears.Current(today);
+        var containing = windows.Where(w => w.WindowOpens <= today && today <= w.WindowCloses).Select(w => w.BusinessYear).DefaultIfEmpty().Max();
+        if (containing != 0) return containing;
+        var opened = windows.Where(w => w.WindowOpens <= today).Select(w => w.BusinessYear).DefaultIfEmpty().Max();
+        return opened != 0 ? opened : BusinessYears.Current(today);
     }
 
     private async Task<T?> TryAsync<T>(Func<ValueTask<T>> read, string part)
