@@ -43,11 +43,14 @@ public sealed class EditModel : AppPageModel
 
     public async Task<IActionResult> OnPostAsync()
     {
+        var wasNew = IsNew;
         var publishAt = Parse(Input.PublishAt, "Input.PublishAt");
         var expiresAt = Parse(Input.ExpiresAt, "Input.ExpiresAt");
         if (!IsNew && publishAt is null) ModelState.AddModelError("Input.PublishAt", "请填写发布时间");
         if (ModelState.IsValid && await TryAsync(async () =>
             {
+                try
+                {
                 if (Id is { } id)
                     await Sender.Send(new EditNotice(id, Input.Version, Input.Title ?? "", Input.BodyMarkdown ?? "", Input.TargetRegionPrefix ?? "",
                         publishAt!.Value, expiresAt, Input.Pinned));
@@ -58,9 +61,15 @@ public sealed class EditModel : AppPageModel
                     await using var stream = file.OpenReadStream();
                     await Sender.Send(new AddNoticeAttachment(Id!.Value, stream, file.FileName));
                 }
+                }
+                catch (Declaration.BuildingBlocks.Errors.ForbiddenException ex) when (ex.Message.StartsWith("只能向", StringComparison.Ordinal))
+                {
+                    // Targeting outside the jurisdiction is the form's error, shown on the field.
+                    throw new Declaration.BuildingBlocks.Errors.InputException("TargetRegionPrefix", ex.Message);
+                }
             }))
         {
-            Flash = IsNew ? "通知公告已发布" : "通知公告已保存";
+            Flash = wasNew ? "通知公告已发布" : "通知公告已保存";
             return RedirectToPage(new { id = Id });
         }
         if (Id is { } existing) Existing = await Sender.Send(new GetNotice(existing));
