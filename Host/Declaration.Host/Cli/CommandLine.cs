@@ -29,6 +29,9 @@ public static class CommandLine
         ["related-units"] = s => new Units.Contracts.ImportRelatedUnits(s),
     };
 
+    /// <summary>Export kinds of FORMATS.md (<c>export &lt;kind&gt; --year Y --out file</c>): a request writing the file to the stream, returning its row count.</summary>
+    internal static readonly Dictionary<string, Func<int, Stream, IMessage>> ExportKinds = new(StringComparer.Ordinal);
+
     static CommandLine() => CliVerbs.RegisterAll();
 
     public static bool IsVerb(string arg) => Verbs.ContainsKey(arg);

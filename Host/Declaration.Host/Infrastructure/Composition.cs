@@ -29,6 +29,7 @@ public static class Composition
             [
                 typeof(Units.UnitsModule), typeof(Units.Contracts.UnitsContractsMarker),
                 typeof(AnnualReview.AnnualReviewModule), typeof(AnnualReview.Contracts.AnnualReviewContractsMarker),
+                typeof(Certification.CertificationModule), typeof(Certification.Contracts.CertificationContractsMarker),
                 typeof(Notices.NoticesModule), typeof(Notices.Contracts.NoticesContractsMarker),
             ];
             options.PipelineBehaviors =

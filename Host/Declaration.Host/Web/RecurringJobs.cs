@@ -1,3 +1,7 @@
+using Declaration.BuildingBlocks.Application;
+using Declaration.BuildingBlocks.Domain;
+using Hangfire;
+
 namespace Declaration.Host.Web;
 
 /// <summary>The recurring Hangfire jobs of the modules (cron from configuration).</summary>
@@ -5,7 +9,28 @@ internal static class RecurringJobs
 {
     public static void Register(IServiceProvider services, IConfiguration configuration)
     {
-        _ = services;
-        _ = configuration;
+        var manager = services.GetRequiredService<IRecurringJobManager>();
+        manager.AddOrUpdate<CertificationNightlyJob>("certification-nightly", job => job.RunAsync(CancellationToken.None),
+            configuration["Declaration:Certification:NightlyCron"] ?? "0 2 * * *",
+            new RecurringJobOptions { TimeZone = ChinaZone() });
+    }
+
+    private static TimeZoneInfo ChinaZone()
+    {
+        try { return TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai"); }
+        catch (TimeZoneNotFoundException) { return ChinaTime.Zone; }
+    }
+}
+
+/// <summary>Nightly: re-certifies unconfirmed placements whose linkage data changed (chunked by unit, resumable).</summary>
+public sealed class CertificationNightlyJob(IServiceScopeFactory scopes)
+{
+    [DisableConcurrentExecution(timeoutInSeconds: 3600)]
+    [AutomaticRetry(Attempts = 3)]
+    public async Task RunAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<CurrentUserHolder>().User = new SystemUser();
+        await Certification.CertificationModule.RunNightlyAsync(scope.ServiceProvider, ct);
     }
 }

@@ -111,7 +111,11 @@ public sealed record GetCertifiedCount(Guid UnitId, int BusinessYear) : IQuery<C
 /// <summary>Runs the certification batch now (the nightly job's work) for a year, optionally one unit; returns a summary.</summary>
 public sealed record RunCertificationBatch(int BusinessYear, string? UnitCreditCode, bool OnlyChanged) : ICommand<CertificationBatchSummary>;
 
-public sealed record CertificationBatchSummary(int BusinessYear, long Placements, long QualifyingMonths, long Changed, TimeSpan Elapsed);
+public sealed record CertificationBatchSummary(int BusinessYear, long Placements, long QualifyingMonths, long Changed, TimeSpan Elapsed)
+{
+    /// <summary>Units skipped for a configuration error (no minimum wage for their region, unknown region): credit code and reason.</summary>
+    public IReadOnlyList<string> SkippedUnits { get; init; } = [];
+}
 
 /// <summary>The certificate registry's view of a person for the placement form (category and level), or null.</summary>
 public sealed record LookupCertificate(string IdNumber, int BusinessYear) : IQuery<CertificateInfoDto?>;
@@ -134,3 +138,24 @@ public sealed record DisputeDecided(Guid PlacementId, Guid UnitId, int BusinessY
 
 /// <summary>The nightly batch changed an unconfirmed placement's result.</summary>
 public sealed record CertificationResultChanged(Guid PlacementId, Guid UnitId, int BusinessYear, int OldQualifyingMonths, int NewQualifyingMonths, string MaskedName) : IntegrationEvent;
+
+// Added for the review pages, the admin pages and the command line.
+
+/// <summary>Everything a reviewer's page needs about one placement under review (masked person; full data via Placement's GetPlacementDetail).</summary>
+public sealed record ReviewDetailDto(
+    Guid PlacementId, Guid UnitId, string UnitCreditCode, string UnitName, int BusinessYear, string MaskedIdNumber, string MaskedName,
+    string State, IReadOnlyList<int> DisputedMonths, string? DisputeReason, string? ReturnReason, DateTimeOffset? SubmittedAt,
+    CertificationResultDto Result)
+{
+    /// <summary>Whether every disputed month has a decision (a disputed placement can be confirmed only then).</summary>
+    public bool AllDisputedMonthsDecided => DisputedMonths.All(m => Result.Months.Any(x => x.Month == m && x.Granted is not null));
+}
+
+/// <summary>A placement's review detail (reviewers in jurisdiction and admins; employers of another unit get 404).</summary>
+public sealed record GetReviewDetail(Guid PlacementId) : IQuery<ReviewDetailDto>;
+
+/// <summary>Writes the <c>certification-results</c> export of FORMATS.md to <paramref name="Output"/>; returns the rows written.</summary>
+public sealed record ExportCertificationResults(int BusinessYear, Stream Output) : IQuery<long>;
+
+/// <summary>Writes the <c>certified-counts</c> export of FORMATS.md to <paramref name="Output"/>; returns the rows written.</summary>
+public sealed record ExportCertifiedCounts(int BusinessYear, Stream Output) : IQuery<long>;

@@ -1,0 +1,185 @@
+using Declaration.BuildingBlocks.Errors;
+using Declaration.BuildingBlocks.Testing;
+using Declaration.Certification.Contracts;
+using Declaration.Placement.Contracts;
+using static Declaration.Certification.Tests.CertificationFixture;
+using static Declaration.Certification.Tests.Data;
+
+namespace Declaration.Certification.Tests;
+
+/// <summary>Disputes, decisions, confirmation, return, bulk confirmation and access (RULES.md §5).</summary>
+public sealed class ReviewTests
+{
+    [SetUp]
+    public Task ResetAsync() => App.ResetAsync();
+
+    private static readonly Declaration.BuildingBlocks.Application.ICurrentUser Hangzhou = TestUsers.Reviewer("3301");
+    private static readonly Declaration.BuildingBlocks.Application.ICurrentUser Ningbo = TestUsers.Reviewer("3302");
+
+    [Test]
+    public async Task Dispute_DecideMonths_Confirm_CertifiedCount()
+    {
+        var units = await UnitsAsync();
+        await StandardMinimumWagesAsync();
+        var id = IdNumber("19900307", 251);
+        await CertificateAsync(id, category: 4, level: 2, validUntil: "2025-10-31");      // severe; no certificate for Nov–Dec
+        await PaidAsync(id, A, Range(1, 10));
+        var r = await CertifyAsync(Facts(units[A], id, name: "李强", certificateNumber: id + "42"));
+        await PublishAsync(new PlacementDisputed(r.PlacementId, units[A].Id, Year, [11, 12], "11、12月社保补缴中", "李*"));
+
+        var queue = await App.SendAsync(Hangzhou, new GetReviewQueue(ReviewQueueKind.Disputed, Year, null));
+        await App.SendAsync(Hangzhou, new DecideMonth(r.PlacementId, 11, true, "补缴凭证有效"));
+        var beforeAllDecided = await Assert.ThrowsAsync<BusinessRuleException>(() => App.SendAsync(Hangzhou, new ConfirmPlacement(r.PlacementId)));
+        await App.SendAsync(Hangzhou, new DecideMonth(r.PlacementId, 12, false, "无凭证"));
+        await App.SendAsync(Hangzhou, new ConfirmPlacement(r.PlacementId));
+        var count = await App.SendAsync(TestUsers.Employer(units[A].Id), new GetCertifiedCount(units[A].Id, Year));
+        var detail = await App.SendAsync(Hangzhou, new GetReviewDetail(r.PlacementId));
+        var audited = await ScalarAsync<long>("SELECT count(*) FROM platform.audit_log WHERE module = 'Certification' AND unit_id = @id", new { id = units[A].Id });
+        var events = await ScalarAsync<long>("SELECT count(*) FROM certification.outbox WHERE type LIKE '%DisputeDecided' OR type LIKE '%PlacementConfirmed'");
+        Assert.Multiple(() =>
+        {
+            Assert.That(queue.Items.Select(i => i.PlacementId), Is.EqualTo(new[] { r.PlacementId }));
+            Assert.That(queue.Items[0].DisputedMonths, Is.EqualTo(new[] { 11, 12 }));
+            Assert.That(beforeAllDecided!.Rule, Is.EqualTo("DisputedMonthsUndecided"));
+            // 10 severe months × 2 + November granted without a covering certificate (weight 1) + December denied.
+            Assert.That(count.PersonMonths, Is.EqualTo(21));
+            Assert.That(count.CertifiedCountRounded, Is.EqualTo(1.75m));
+            Assert.That(count.Persons.Single().MaskedName, Is.EqualTo("李*"));
+            Assert.That(count.Persons.Single().MaskedIdNumber, Is.EqualTo(id[..6] + "********" + id[^4..]));
+            Assert.That((count.Persons.Single().Category, count.Persons.Single().Level), Is.EqualTo(((int?)4, (int?)2)));
+            Assert.That(detail.State, Is.EqualTo("Confirmed"));
+            Assert.That(detail.Result.Months.Single(m => m.Month == 11).FinalWeight, Is.EqualTo(1));
+            Assert.That(detail.Result.Months.Single(m => m.Month == 12).FinalWeight, Is.EqualTo(0));
+            Assert.That(audited, Is.EqualTo(3));
+            Assert.That(events, Is.EqualTo(3));
+        });
+    }
+
+    [Test]
+    public async Task GrantedMonth_WithACoveringSevereCertificate_KeepsWeight2()
+    {
+        var units = await UnitsAsync();
+        await StandardMinimumWagesAsync();
+        var id = IdNumber("19900307", 251);
+        await CertificateAsync(id, category: 4, level: 1);
+        await PaidAsync(id, A, Range(1, 11));
+        var r = await CertifyAsync(Facts(units[A], id, certificateNumber: id + "41"));
+        await PublishAsync(new PlacementDisputed(r.PlacementId, units[A].Id, Year, [12], "已缴", "张*"));
+        await App.SendAsync(Hangzhou, new DecideMonth(r.PlacementId, 12, true, "同意"));
+        await App.SendAsync(Hangzhou, new ConfirmPlacement(r.PlacementId));
+        var count = await App.SendAsync(Hangzhou, new GetCertifiedCount(units[A].Id, Year));
+        Assert.That(count.PersonMonths, Is.EqualTo(24));
+    }
+
+    [Test]
+    public async Task Return_WithAReason_PublishesPlacementReturned_AndAReasonIsRequired()
+    {
+        var units = await UnitsAsync();
+        await StandardMinimumWagesAsync();
+        var id = IdNumber("19900307", 251);
+        var r = await CertifyAsync(Facts(units[A], id));
+        await PublishAsync(new PlacementSubmitted(r.PlacementId, units[A].Id, Year, "张*"));
+        var noReason = await Assert.ThrowsAsync<InputException>(() => App.SendAsync(Hangzhou, new ReturnPlacement(r.PlacementId, " ")));
+        await App.SendAsync(Hangzhou, new ReturnPlacement(r.PlacementId, "请补充劳动合同"));
+        var payload = await ScalarAsync<string>("SELECT payload::text FROM certification.outbox WHERE type LIKE '%PlacementReturned'");
+        var detail = await App.SendAsync(Hangzhou, new GetReviewDetail(r.PlacementId));
+        var queue = await App.SendAsync(Hangzhou, new GetReviewQueue(ReviewQueueKind.All, Year, null));
+        Assert.Multiple(() =>
+        {
+            Assert.That(noReason!.Errors.Keys, Does.Contain("Reason"));
+            Assert.That(payload, Does.Contain("请补充劳动合同"));
+            Assert.That((detail.State, detail.ReturnReason), Is.EqualTo(("Returned", "请补充劳动合同")));
+            Assert.That(queue.Total, Is.Zero);
+        });
+    }
+
+    [Test]
+    public async Task BulkConfirm_SkipsFlaggedAndNonQualifyingPlacements()
+    {
+        var units = await UnitsAsync((A, D, "labor_dispatch", "2024-01-01", null));
+        await StandardMinimumWagesAsync();
+        var clean = IdNumber("19900101", 11);
+        var flagged = IdNumber("19900101", 31);
+        var failing = IdNumber("19900101", 51);
+        foreach (var id in new[] { clean, flagged, failing }) await CertificateAsync(id);
+        await PaidAsync(clean, A, AllYear);
+        await PaidAsync(flagged, D, AllYear);
+        await PaidAsync(failing, A, Range(1, 11));
+        var ids = new List<Guid>();
+        foreach (var id in new[] { clean, flagged, failing })
+        {
+            var r = await CertifyAsync(Facts(units[A], id));
+            await PublishAsync(new PlacementSubmitted(r.PlacementId, units[A].Id, Year, "某*"));
+            ids.Add(r.PlacementId);
+        }
+        var flaggedQueue = await App.SendAsync(Hangzhou, new GetReviewQueue(ReviewQueueKind.Flagged, Year, null));
+        var confirmed = await App.SendAsync(Hangzhou, new BulkConfirm(ids));
+        var states = new List<string>();
+        foreach (var id in ids) states.Add((await App.SendAsync(Hangzhou, new GetReviewDetail(id))).State);
+        Assert.Multiple(() =>
+        {
+            Assert.That(flaggedQueue.Items.Select(i => i.PlacementId), Is.EqualTo(new[] { ids[1] }));
+            Assert.That(confirmed, Is.EqualTo(1));
+            Assert.That(states, Is.EqualTo(new[] { "Confirmed", "AwaitingReview", "AwaitingReview" }));
+        });
+    }
+
+    [Test]
+    public async Task ReviewerOutsideTheJurisdiction_Gets403_EmployerOfAnotherUnit_Gets404()
+    {
+        var units = await UnitsAsync();
+        await StandardMinimumWagesAsync();
+        var id = IdNumber("19900307", 251);
+        var r = await CertifyAsync(Facts(units[A], id));
+        await PublishAsync(new PlacementSubmitted(r.PlacementId, units[A].Id, Year, "张*"));
+        var ningboQueue = await App.SendAsync(Ningbo, new GetReviewQueue(ReviewQueueKind.All, null, null));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(ningboQueue.Total, Is.Zero);
+            await Assert.ThrowsAsync<ForbiddenException>(() => App.SendAsync(Ningbo, new ConfirmPlacement(r.PlacementId)));
+            await Assert.ThrowsAsync<ForbiddenException>(() => App.SendAsync(Ningbo, new DecideMonth(r.PlacementId, 1, true, "x")));
+            await Assert.ThrowsAsync<ForbiddenException>(() => App.SendAsync(Ningbo, new GetCertificationResult(r.PlacementId)));
+            await Assert.ThrowsAsync<NotFoundException>(() => App.SendAsync(TestUsers.Employer(units[B].Id), new GetCertificationResult(r.PlacementId)));
+            await Assert.ThrowsAsync<NotFoundException>(() => App.SendAsync(TestUsers.Employer(units[B].Id), new ConfirmPlacement(r.PlacementId)));
+            await Assert.ThrowsAsync<NotFoundException>(() => App.SendAsync(TestUsers.Employer(units[B].Id), new GetCertifiedCount(units[A].Id, Year)));
+            await Assert.ThrowsAsync<ForbiddenException>(() => App.SendAsync(TestUsers.Employer(units[A].Id), new ConfirmPlacement(r.PlacementId)));
+            Assert.That((await App.SendAsync(Hangzhou, new GetReviewDetail(r.PlacementId))).State, Is.EqualTo("AwaitingReview"));
+        });
+    }
+
+    [Test]
+    public async Task Withdrawn_ForgetsThePlacement_Reopened_ClearsDecisionsAndLeavesTheQueue()
+    {
+        var units = await UnitsAsync();
+        await StandardMinimumWagesAsync();
+        var r1 = await CertifyAsync(Facts(units[A], IdNumber("19900101", 11)));
+        var r2 = await CertifyAsync(Facts(units[A], IdNumber("19900101", 31)));
+        await PublishAsync(new PlacementDisputed(r2.PlacementId, units[A].Id, Year, [1], "理由", "某*"));
+        await App.SendAsync(Hangzhou, new DecideMonth(r2.PlacementId, 1, true, "同意"));
+        await PublishAsync(new PlacementWithdrawn(r1.PlacementId, units[A].Id, Year));
+        await PublishAsync(new PlacementReopened(r2.PlacementId, units[A].Id, Year));
+        var detail = await App.SendAsync(Hangzhou, new GetReviewDetail(r2.PlacementId));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await App.SendAsync(Hangzhou, new GetCertificationResult(r1.PlacementId)), Is.Null);
+            Assert.That(detail.State, Is.EqualTo("Draft"));
+            Assert.That(detail.Result.Months.All(m => m.Granted is null), Is.True);
+            Assert.That((await App.SendAsync(Hangzhou, new GetReviewQueue(ReviewQueueKind.All, Year, null))).Total, Is.Zero);
+        });
+    }
+
+    [Test]
+    public async Task LookupCertificate_ReturnsTheRegistryView()
+    {
+        await UnitsAsync();
+        var id = IdNumber("19900307", 251);
+        await CertificateAsync(id, category: 2, level: 3, issued: "2018-06-01");
+        var found = await App.SendAsync(TestUsers.Admin, new LookupCertificate(id, Year));
+        var none = await App.SendAsync(TestUsers.Admin, new LookupCertificate(IdNumber("19900307", 271), Year));
+        Assert.Multiple(() =>
+        {
+            Assert.That(found, Is.EqualTo(new CertificateInfoDto("disability", id + "23", 2, 3, new DateOnly(2018, 6, 1), null)));
+            Assert.That(none, Is.Null);
+        });
+    }
+}
