@@ -9,6 +9,8 @@ internal static class CliVerbs
 {
     public static void RegisterAll()
     {
+        CommandLine.Register("levy", LevyVerb.RunAsync);
+
         // Certification: linkage data imports, the batch and its exports.
         foreach (var kind in new[] { "certificates", "social-insurance", "wages", "minimum-wages" })
             CommandLine.ImportKinds[kind] = s => new ImportLinkageData(kind, s);

@@ -39,6 +39,9 @@ public static class CommandLine
     public static async Task<int> RunAsync(string[] args)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        // The verbs serve nothing, but starting the app starts Kestrel: a free loopback port, never the default 5000 that a
+        // web host or another verb may hold (that made concurrent verbs crash with "address already in use").
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).AddFilter((category, level) => level >= LogLevel.Warning);
         builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
