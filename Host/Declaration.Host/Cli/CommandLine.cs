@@ -38,10 +38,8 @@ public static class CommandLine
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        // The verbs serve nothing, but starting the app starts Kestrel: a free loopback port, never the default 5000 that a
-        // web host or another verb may hold (that made concurrent verbs crash with "address already in use").
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        // A generic host (no web server): the verbs serve nothing, so no port is ever taken.
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).AddFilter((category, level) => level >= LogLevel.Warning);
         builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
@@ -49,7 +47,7 @@ public static class CommandLine
         {
             await using var database = await DatabaseLocator.ResolveAsync(builder.Configuration, m => Console.Error.WriteLine(m));
             builder.Services.AddDeclarationCore(builder.Configuration, database.ConnectionString);
-            await using var app = builder.Build();
+            using var app = builder.Build();
             await Startup.MigrateAsync(app.Services, CancellationToken.None);
             await app.StartAsync();
             var context = new CliContext(args, app.Services);
