@@ -7,6 +7,7 @@ internal static class ApiEndpoints
     {
         var api = app.MapGroup("/api").RequireAuthorization().DisableAntiforgery();
         UnitsApi.Map(api);
+        PlacementApi.Map(api);
         LevyApi.Map(api);
         CertificationApi.Map(api);
         NoticesApi.Map(api);

@@ -9,6 +9,7 @@ internal static class CliVerbs
 {
     public static void RegisterAll()
     {
+        CommandLine.ImportKinds["placements"] = s => new Placement.Contracts.ImportPlacements(s);
         CommandLine.Register("levy", LevyVerb.RunAsync);
 
         // Certification: linkage data imports, the batch and its exports.

@@ -28,6 +28,7 @@ public static class Composition
             options.Assemblies =
             [
                 typeof(Units.UnitsModule), typeof(Units.Contracts.UnitsContractsMarker),
+                typeof(Placement.PlacementModule), typeof(Placement.Contracts.PlacementContractsMarker),
                 typeof(LevyCalculator.LevyCalculatorModule), typeof(LevyCalculator.Contracts.LevyCalculatorContractsMarker),
                 typeof(AnnualReview.AnnualReviewModule), typeof(AnnualReview.Contracts.AnnualReviewContractsMarker),
                 typeof(Certification.CertificationModule), typeof(Certification.Contracts.CertificationContractsMarker),

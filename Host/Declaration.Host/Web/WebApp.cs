@@ -33,6 +33,8 @@ public static class WebApp
     public static WebApplication Build(WebApplicationBuilder builder, string connectionString)
     {
         var services = builder.Services;
+        services.AddSingleton<ImportProgress>();
+        services.AddTransient<ImportFileJob>();
         var configuration = builder.Configuration;
         if (string.IsNullOrEmpty(configuration["urls"]) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_URLS")))
             builder.WebHost.UseUrls(configuration["Declaration:Url"] ?? "http://127.0.0.1:5080");

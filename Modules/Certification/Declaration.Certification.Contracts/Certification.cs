@@ -159,3 +159,9 @@ public sealed record ExportCertificationResults(int BusinessYear, Stream Output)
 
 /// <summary>Writes the <c>certified-counts</c> export of FORMATS.md to <paramref name="Output"/>; returns the rows written.</summary>
 public sealed record ExportCertifiedCounts(int BusinessYear, Stream Output) : IQuery<long>;
+
+/// <summary>
+/// Bulk form of <see cref="CertifyPlacement"/> (for <c>import placements</c>): stores every placement's facts and certifies them all in one
+/// set-based engine run. Throws a BusinessRuleException naming the units without a minimum wage (nothing is stored then).
+/// </summary>
+public sealed record CertifyPlacements(IReadOnlyList<PlacementFacts> Facts) : ICommand<CertificationBatchSummary>;

@@ -373,4 +373,33 @@ public sealed class EngineTests
         var r = await CertifyAsync(Facts(units[A], id));
         Assert.That(MonthsWith(r, ReasonCodes.SiNotPaid), Is.EqualTo(Range(1, 3)));
     }
+
+    [Test]
+    public async Task CertifyPlacements_InBulk_SameResultsAsOneByOne_AndOneCertifiedEventEach()
+    {
+        var units = await UnitsAsync((A, D, "labor_dispatch", "2024-01-01", null));
+        await StandardMinimumWagesAsync();
+        var id = IdNumber("20010417", 63);
+        var other = IdNumber("19900101", 11);
+        await CertificateAsync(id);
+        await CertificateAsync(other);
+        await PaidAsync(id, D, AllYear);
+        await PaidAsync(other, A, Range(1, 6));
+        var host = Facts(units[A], id);
+        var agency = Facts(units[D], id);
+        var plain = Facts(units[A], other);
+        var summary = await App.SendAsync(TestUsers.System, new CertifyPlacements([host, agency, plain]));
+        var rHost = await App.SendAsync(TestUsers.System, new GetCertificationResult(host.PlacementId));
+        var rAgency = await App.SendAsync(TestUsers.System, new GetCertificationResult(agency.PlacementId));
+        var rPlain = await App.SendAsync(TestUsers.System, new GetCertificationResult(plain.PlacementId));
+        var events = await ScalarAsync<long>("SELECT count(*) FROM certification.outbox WHERE type LIKE '%PlacementCertified'");
+        Assert.Multiple(() =>
+        {
+            Assert.That(summary.Placements, Is.EqualTo(3));
+            Assert.That(MonthsWith(rHost!, ReasonCodes.DuplicateDeclaration), Is.EqualTo(AllYear));
+            Assert.That(rAgency!.QualifyingMonths, Is.EqualTo(12));
+            Assert.That(MonthsWith(rPlain!, ReasonCodes.SiNotPaid), Is.EqualTo(Range(7, 12)));
+            Assert.That(events, Is.EqualTo(3));
+        });
+    }
 }

@@ -31,6 +31,7 @@ public static class CertificationModule
         services.AddSingleton<BatchHooks>();
         services.AddScoped<CertificationEngine>();
         services.AddScoped<ResultReader>();
+        services.AddScoped<Features.Results.PlacementFactsStore>();
         services.AddScoped<ReviewAccess>();
         services.AddScoped<UnitProjection>();
         services.AddScoped<CertificationNightly>();

@@ -68,3 +68,78 @@ public sealed record PlacementWithdrawn(Guid PlacementId, Guid UnitId, int Busin
 
 /// <summary>The unit edited a placement (重新登记): it is back to Draft and must be resubmitted.</summary>
 public sealed record PlacementReopened(Guid PlacementId, Guid UnitId, int BusinessYear) : IntegrationEvent;
+
+// ---- Added by the Placement module (commands of manual chapter 5 and bulk declaration). ----
+
+public static class CertificateTypes
+{
+    public const string Disability = "disability";
+    public const string Veteran = "veteran";
+    public static readonly IReadOnlyDictionary<string, string> Labels = new Dictionary<string, string>
+    {
+        [Disability] = "残疾人证", [Veteran] = "残疾军人证",
+    };
+}
+
+public static class ContractTypes
+{
+    public const string Fixed = "fixed";
+    public const string ServiceAgreement = "service_agreement";
+    public const string OpenEnded = "open_ended";
+    public const string Establishment = "establishment";
+    public static readonly IReadOnlyDictionary<string, string> Labels = new Dictionary<string, string>
+    {
+        [Fixed] = "固定期限劳动合同", [ServiceAgreement] = "劳务（服务）协议", [OpenEnded] = "无固定期限劳动合同", [Establishment] = "在编",
+    };
+
+    /// <summary>RULES.md §2: the contract end is required for fixed-term contracts and service agreements.</summary>
+    public static bool RequiresEnd(string? type) => type is Fixed or ServiceAgreement;
+}
+
+/// <summary>The saved (and certified) placement: its id and version. Its 12-month result is Certification's GetCertificationResult.</summary>
+public sealed record PlacementSaved(Guid PlacementId, int Version);
+
+/// <summary>Steps 1–2 of the manual (添加残疾人 → 下一步): saves a Draft placement and certifies it at once.</summary>
+public sealed record DeclarePlacement(
+    Guid UnitId, int BusinessYear, string IdNumber, string Name, string CertificateType, string CertificateNumber,
+    DateOnly EmploymentStart, DateOnly? EmploymentEnd, string ContractType, DateOnly ContractStart, DateOnly? ContractEnd,
+    decimal MonthlyWage, bool RetirementBase50, string? Phone) : ICommand<PlacementSaved>;
+
+/// <summary>重新登记: edits a placement that is not Confirmed (or unlocked by an approved reopen); back to Draft and re-certified.</summary>
+public sealed record EditPlacement(
+    Guid PlacementId, int Version, string IdNumber, string Name, string CertificateType, string CertificateNumber,
+    DateOnly EmploymentStart, DateOnly? EmploymentEnd, string ContractType, DateOnly ContractStart, DateOnly? ContractEnd,
+    decimal MonthlyWage, bool RetirementBase50, string? Phone) : ICommand<PlacementSaved>;
+
+/// <summary>Step 3 without objection (下一步): Draft or Returned → AwaitingReview. Returns the new version.</summary>
+public sealed record SubmitPlacement(Guid PlacementId, int Version) : ICommand<int>;
+
+/// <summary>Step 3 with objection: the months believed to qualify, a reason; at least one evidence file must be uploaded first.</summary>
+public sealed record DisputePlacement(Guid PlacementId, int Version, IReadOnlyList<int> ClaimedMonths, string Reason) : ICommand<int>;
+
+/// <summary>Uploads one dispute evidence file (PDF/JPG/PNG by content, ≤ 10 MB, ≤ 20 per placement) while the placement is editable.</summary>
+public sealed record AddDisputeEvidence(Guid PlacementId, Stream Content, string FileName) : ICommand<Guid>;
+
+public sealed record DeleteDisputeEvidence(Guid PlacementId, Guid FileId) : ICommand<bool>;
+
+/// <summary>删除 (after confirmation): only while not Confirmed.</summary>
+public sealed record DeletePlacement(Guid PlacementId, int Version) : ICommand<bool>;
+
+public sealed record BulkRowDto(long Line, string CreditCode, int BusinessYear, string MaskedIdNumber, string MaskedName, string ContractType, bool Exists);
+
+public sealed record BulkDeclarationPreview(IReadOnlyList<BulkRowDto> Rows, IReadOnlyList<Declaration.BuildingBlocks.Csv.ImportError> Errors, long ErrorCount)
+{
+    public bool Valid => ErrorCount == 0;
+}
+
+/// <summary>批量申报: parses an Excel (.xlsx) or CSV file of FORMATS.md <c>placements</c> for the unit and previews it; nothing is saved.</summary>
+public sealed record PreviewBulkDeclaration(Guid UnitId, Stream Content, string FileName) : ICommand<BulkDeclarationPreview>;
+
+/// <summary>批量申报 confirmed: imports the whole file (or nothing), certifies each row and submits it (AwaitingReview).</summary>
+public sealed record ConfirmBulkDeclaration(Guid UnitId, Stream Content, string FileName) : ICommand<ImportResult>;
+
+/// <summary>The bulk-declaration template (<c>xlsx</c> or <c>csv</c>) with the FORMATS.md columns and one example row.</summary>
+public sealed record GetPlacementTemplate(string Format) : IQuery<FileDownload>;
+
+/// <summary>Whether an approved reopen request has unlocked the unit-year's Confirmed placements for editing (access-checked).</summary>
+public sealed record IsUnitYearUnlocked(Guid UnitId, int BusinessYear) : IQuery<bool>;

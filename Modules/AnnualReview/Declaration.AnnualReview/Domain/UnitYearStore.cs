@@ -79,7 +79,7 @@ internal sealed class DeclarationWindows(IDbSession db, IOptions<AnnualReviewOpt
     public async Task<(DateOnly Opens, DateOnly Closes, bool Overridden)> ForYearAsync(int year, CancellationToken ct)
     {
         var row = await db.QuerySingleOrDefaultAsync<WindowRow>(
-            "SELECT opens_on, closes_on FROM annual_review.declaration_window WHERE business_year = @year", new { year }, ct);
+            "SELECT opens_on AS OpensOn, closes_on AS ClosesOn FROM annual_review.declaration_window WHERE business_year = @year", new { year }, ct);
         if (row is not null) return (row.OpensOn, row.ClosesOn, true);
         var (opens, closes) = options.Value.DefaultWindow(year);
         return (opens, closes, false);

@@ -24,6 +24,8 @@ internal sealed class CertificationEngine(IDbSession db)
     {
         if (db.Transaction is null) throw new InvalidOperationException("The engine runs inside a transaction.");
         await db.ExecuteAsync("""
+            -- Large chunks hash whole linkage tables once (like the plain join floor) instead of probing indexes row by row.
+            SET LOCAL work_mem = '256MB';
             DROP TABLE IF EXISTS cert_group, cert_pm, cert_mw, cert_eng, cert_out, cert_blocked;
             CREATE TEMP TABLE cert_group ON COMMIT DROP AS
                 SELECT p.id FROM certification.placement p

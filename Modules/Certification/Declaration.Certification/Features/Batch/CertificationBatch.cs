@@ -30,7 +30,7 @@ internal sealed class RunCertificationBatchHandler(IServiceScopeFactory scopes, 
     {
         if (user.Role is not (Role.Admin or Role.System)) throw new ForbiddenException("仅管理员可以运行认证批处理");
         var watch = Stopwatch.StartNew();
-        var chunkSize = configuration.GetValue("Declaration:Certification:ChunkPlacements", 50_000);
+        var chunkSize = configuration.GetValue("Declaration:Certification:ChunkPlacements", 250_000);
         var units = await db.QueryAsync<UnitCount>("""
             SELECT unit_id AS UnitId, count(*) AS Count FROM certification.placement
             WHERE business_year = @BusinessYear AND state <> 'Confirmed' AND (dirty OR NOT @OnlyChanged)

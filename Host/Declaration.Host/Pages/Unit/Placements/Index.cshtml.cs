@@ -1,0 +1,38 @@
+using Declaration.BuildingBlocks.Domain;
+using Declaration.Certification.Contracts;
+using Declaration.Host.Web;
+using Declaration.Placement.Contracts;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Declaration.Host.Pages.Unit.Placements;
+
+/// <summary>残疾人安置管理 (manual chapter 5): the business year's placements with their states and actions.</summary>
+public sealed class IndexModel(TimeProvider clock) : AppPageModel
+{
+    [BindProperty(SupportsGet = true)] public int? Year { get; set; }
+    public IReadOnlyList<PlacementSummaryDto> Items { get; private set; } = [];
+    public IReadOnlyDictionary<Guid, int> QualifyingMonths { get; private set; } = new Dictionary<Guid, int>();
+    public IReadOnlyList<int> Years { get; private set; } = [];
+    public bool Unlocked { get; private set; }
+
+    public async Task OnGetAsync()
+    {
+        var current = ChinaTime.Today(clock).Year;
+        Years = Enumerable.Range(0, 5).Select(i => current - 1 - i).ToList();
+        Year ??= current - 1;
+        Items = await Sender.Send(new GetPlacements(UnitId, Year.Value));
+        Unlocked = await Sender.Send(new IsUnitYearUnlocked(UnitId, Year.Value));
+        if (Items.Count > 0)
+            QualifyingMonths = (await Sender.Send(new GetCertificationResults(UnitId, Year.Value))).ToDictionary(r => r.PlacementId, r => r.QualifyingMonths);
+    }
+
+    public int Count(PlacementState state) => Items.Count(i => i.State == state);
+
+    public string Badge(PlacementState state) => state switch
+    {
+        PlacementState.Confirmed => "ok",
+        PlacementState.Returned => "bad",
+        PlacementState.Draft => "info",
+        _ => "wait",
+    };
+}

@@ -1,0 +1,250 @@
+using Microsoft.Extensions.DependencyInjection;
+using Declaration.BuildingBlocks.Errors;
+using Declaration.BuildingBlocks.Testing;
+using Declaration.Certification.Contracts;
+using Declaration.Placement.Contracts;
+using static Declaration.Placement.Tests.PlacementFixture;
+
+namespace Declaration.Placement.Tests;
+
+/// <summary>RULES.md §5 through the mediator, with the real Certification engine.</summary>
+public sealed class StateMachineTests
+{
+    [SetUp]
+    public Task ResetAsync() => App.ResetAsync();
+
+    private static Task<long> OutboxCountAsync(string type) => Seed.DbAsync(App, db =>
+        db.ExecuteScalarAsync<long>("SELECT count(*) FROM placement.outbox WHERE type = @type", new { type = "Declaration.Placement.Contracts." + type }, CancellationToken.None));
+
+    private static async Task<(Guid UnitId, PlacementSaved Saved)> DeclaredAsync()
+    {
+        var (a, _) = await Seed.UnitsAsync(App);
+        return (a.Id, await App.SendAsync(TestUsers.Employer(a.Id), Seed.Declare(a.Id)));
+    }
+
+    private static async Task<int> UploadPdfAsync(Guid unitId, Guid placementId)
+    {
+        await App.SendAsync(TestUsers.Employer(unitId), new AddDisputeEvidence(placementId, new MemoryStream(Seed.Pdf), "证明.pdf"));
+        return 0;
+    }
+
+    [Test]
+    public async Task Declaring_SavesADraft_AndCertifiesTwelveMonthsAtOnce()
+    {
+        var (unitId, saved) = await DeclaredAsync();
+        var result = await App.SendAsync(TestUsers.Employer(unitId), new GetCertificationResult(saved.PlacementId));
+        var list = await App.SendAsync(TestUsers.Employer(unitId), new GetPlacements(unitId, Seed.Year));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await Seed.StateAsync(App, saved.PlacementId), Is.EqualTo("Draft"));
+            Assert.That(result!.Months, Has.Count.EqualTo(12));
+            Assert.That(result.QualifyingMonths, Is.EqualTo(12));
+            Assert.That(list.Single().MaskedIdNumber, Is.EqualTo("330102********2516"));
+            Assert.That(list.Single().Category, Is.EqualTo(4));
+            Assert.That(list.Single().Level, Is.EqualTo(2));
+        });
+    }
+
+    [Test]
+    public async Task DeclaringTheSamePersonTwiceInAUnitYear_IsRefusedWithAClearMessage()
+    {
+        var (unitId, _) = await DeclaredAsync();
+        var ex = await Assert.ThrowsAsync<InputException>(() => App.SendAsync(TestUsers.Employer(unitId), Seed.Declare(unitId) with { Name = "张三丰" }));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(ex!.Errors["IdNumber"], Has.Some.Contains("不能重复登记"));
+            Assert.That((await App.SendAsync(TestUsers.Employer(unitId), new GetPlacements(unitId, Seed.Year))).Count, Is.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public async Task Submitting_MovesToAwaitingReview_AndPublishesPlacementSubmitted()
+    {
+        var (unitId, saved) = await DeclaredAsync();
+        await App.SendAsync(TestUsers.Employer(unitId), new SubmitPlacement(saved.PlacementId, saved.Version));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await Seed.StateAsync(App, saved.PlacementId), Is.EqualTo("AwaitingReview"));
+            Assert.That(await OutboxCountAsync(nameof(PlacementSubmitted)), Is.EqualTo(1));
+        });
+        var again = await Assert.ThrowsAsync<BusinessRuleException>(() => App.SendAsync(TestUsers.Employer(unitId), new SubmitPlacement(saved.PlacementId, saved.Version + 1)));
+        Assert.That(again!.Rule, Is.EqualTo("OnlyDraftOrReturnedIsSubmittedRule"));
+    }
+
+    [Test]
+    public async Task AStaleVersion_IsAConflict()
+    {
+        var (unitId, saved) = await DeclaredAsync();
+        await App.SendAsync(TestUsers.Employer(unitId), Seed.Edit(saved, Seed.Declare(unitId) with { MonthlyWage = 5200 }));
+        await Assert.ThrowsAsync<ConflictException>(() => App.SendAsync(TestUsers.Employer(unitId), new SubmitPlacement(saved.PlacementId, saved.Version)));
+        await Task.CompletedTask;
+    }
+
+    [Test]
+    public async Task ADispute_WithoutAReason_OrWithoutMonths_OrWithoutEvidence_IsRefused()
+    {
+        var (unitId, saved) = await DeclaredAsync();
+        var user = TestUsers.Employer(unitId);
+        var noReason = await Assert.ThrowsAsync<InputException>(() => App.SendAsync(user, new DisputePlacement(saved.PlacementId, saved.Version, [3, 4], " ")));
+        var noMonths = await Assert.ThrowsAsync<InputException>(() => App.SendAsync(user, new DisputePlacement(saved.PlacementId, saved.Version, [], "已补缴")));
+        var badMonth = await Assert.ThrowsAsync<InputException>(() => App.SendAsync(user, new DisputePlacement(saved.PlacementId, saved.Version, [13], "已补缴")));
+        var noEvidence = await Assert.ThrowsAsync<BusinessRuleException>(() => App.SendAsync(user, new DisputePlacement(saved.PlacementId, saved.Version, [3], "已补缴")));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(noReason!.Errors.Keys, Does.Contain("Reason"));
+            Assert.That(noMonths!.Errors.Keys, Does.Contain("ClaimedMonths"));
+            Assert.That(badMonth!.Errors.Keys, Does.Contain("ClaimedMonths"));
+            Assert.That(noEvidence!.Rule, Is.EqualTo("EvidenceRequiredForDisputeRule"));
+            Assert.That(await Seed.StateAsync(App, saved.PlacementId), Is.EqualTo("Draft"));
+        });
+    }
+
+    [Test]
+    public async Task Evidence_IsCheckedByContent_NotByName()
+    {
+        var (unitId, saved) = await DeclaredAsync();
+        var ex = await Assert.ThrowsAsync<InputException>(() => App.SendAsync(TestUsers.Employer(unitId),
+            new AddDisputeEvidence(saved.PlacementId, new MemoryStream("MZ not a pdf"u8.ToArray()), "证明.pdf")));
+        Assert.That(ex!.Errors["file"], Has.Some.Contains("不是PDF、JPG或PNG"));
+    }
+
+    [Test]
+    public async Task Evidence_IsLimitedToTwentyFiles()
+    {
+        var (unitId, saved) = await DeclaredAsync();
+        for (var i = 0; i < 20; i++) await UploadPdfAsync(unitId, saved.PlacementId);
+        var ex = await Assert.ThrowsAsync<BusinessRuleException>(() => UploadPdfAsync(unitId, saved.PlacementId));
+        Assert.That(ex!.Rule, Is.EqualTo("EvidenceLimitRule"));
+    }
+
+    [Test]
+    public async Task TheDisputeReviewConfirmFlow_EndsConfirmed_WithTheReviewersMonthDecisions()
+    {
+        var (unitId, saved) = await DeclaredAsync();
+        var user = TestUsers.Employer(unitId);
+        await UploadPdfAsync(unitId, saved.PlacementId);
+        await App.SendAsync(user, new DisputePlacement(saved.PlacementId, saved.Version, [4, 3, 3], "3、4月已补缴养老保险"));
+        var disputed = await App.SendAsync(user, new GetPlacementDetail(saved.PlacementId));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(disputed.State, Is.EqualTo(PlacementState.Disputed));
+            Assert.That(disputed.DisputedMonths, Is.EqualTo(new[] { 3, 4 }));
+            Assert.That(disputed.Evidence, Has.Count.EqualTo(1));
+            Assert.That(await OutboxCountAsync(nameof(PlacementDisputed)), Is.EqualTo(1));
+        });
+
+        await Seed.RelayAsync(App);
+        var queue = await Poller.UntilAsync(() => App.SendAsync(Seed.ReviewerHangzhou, new GetReviewQueue(ReviewQueueKind.Disputed, Seed.Year, null)),
+            q => q.Items.Any(i => i.PlacementId == saved.PlacementId));
+        Assert.That(queue.Items.Select(i => i.PlacementId), Does.Contain(saved.PlacementId));
+
+        await App.SendAsync(Seed.ReviewerHangzhou, new DecideMonth(saved.PlacementId, 3, true, "补缴凭证属实"));
+        await App.SendAsync(Seed.ReviewerHangzhou, new DecideMonth(saved.PlacementId, 4, false, "凭证不全"));
+        await App.SendAsync(Seed.ReviewerHangzhou, new ConfirmPlacement(saved.PlacementId));
+        var state = await Seed.RelayUntilStateAsync(App, saved.PlacementId, "Confirmed");
+        var result = await App.SendAsync(user, new GetCertificationResult(saved.PlacementId));
+        Assert.Multiple(() =>
+        {
+            Assert.That(state, Is.EqualTo("Confirmed"));
+            Assert.That(result!.Months.Single(m => m.Month == 3).Granted, Is.True);
+            Assert.That(result.Months.Single(m => m.Month == 4).Granted, Is.False);
+            Assert.That(result.Months.Single(m => m.Month == 4).ReviewComment, Is.EqualTo("凭证不全"));
+        });
+
+        // After Confirmed: no edit, no delete (only through an approved reopen).
+        var detail = await App.SendAsync(user, new GetPlacementDetail(saved.PlacementId));
+        var edit = await Assert.ThrowsAsync<BusinessRuleException>(() => App.SendAsync(user, Seed.Edit(new PlacementSaved(detail.Id, detail.Version), Seed.Declare(unitId))));
+        var delete = await Assert.ThrowsAsync<BusinessRuleException>(() => App.SendAsync(user, new DeletePlacement(detail.Id, detail.Version)));
+        Assert.Multiple(() =>
+        {
+            Assert.That(edit!.Rule, Is.EqualTo("ConfirmedPlacementIsLockedRule"));
+            Assert.That(delete!.Rule, Is.EqualTo("ConfirmedPlacementIsLockedRule"));
+        });
+    }
+
+    [Test]
+    public async Task AReturnedPlacement_ShowsTheReason_AndIsEditedAndResubmitted()
+    {
+        var (unitId, saved) = await DeclaredAsync();
+        var user = TestUsers.Employer(unitId);
+        await App.SendAsync(user, new SubmitPlacement(saved.PlacementId, saved.Version));
+        await Seed.RelayAsync(App);
+        await Poller.UntilAsync(() => App.SendAsync(Seed.ReviewerHangzhou, new GetReviewQueue(ReviewQueueKind.All, Seed.Year, null)),
+            q => q.Items.Any(i => i.PlacementId == saved.PlacementId));
+        await App.SendAsync(Seed.ReviewerHangzhou, new ReturnPlacement(saved.PlacementId, "请核实工资"));
+        Assert.That(await Seed.RelayUntilStateAsync(App, saved.PlacementId, "Returned"), Is.EqualTo("Returned"));
+        var returned = await App.SendAsync(user, new GetPlacementDetail(saved.PlacementId));
+        Assert.That(returned.ReturnReason, Is.EqualTo("请核实工资"));
+
+        var edited = await App.SendAsync(user, Seed.Edit(new PlacementSaved(returned.Id, returned.Version), Seed.Declare(unitId) with { MonthlyWage = 5600 }));
+        Assert.That(await Seed.StateAsync(App, saved.PlacementId), Is.EqualTo("Draft"));
+        await App.SendAsync(user, new SubmitPlacement(edited.PlacementId, edited.Version));
+        var after = await App.SendAsync(user, new GetPlacementDetail(saved.PlacementId));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(after.State, Is.EqualTo(PlacementState.AwaitingReview));
+            Assert.That(after.MonthlyWage, Is.EqualTo(5600m));
+            Assert.That(after.ReturnReason, Is.Null);
+            Assert.That(await OutboxCountAsync(nameof(PlacementReopened)), Is.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public async Task Deleting_RemovesThePlacement_AndPublishesPlacementWithdrawn()
+    {
+        var (unitId, saved) = await DeclaredAsync();
+        await App.SendAsync(TestUsers.Employer(unitId), new DeletePlacement(saved.PlacementId, saved.Version));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await Seed.StateAsync(App, saved.PlacementId), Is.Null);
+            Assert.That(await OutboxCountAsync(nameof(PlacementWithdrawn)), Is.EqualTo(1));
+            Assert.That(await App.SendAsync(TestUsers.Employer(unitId), new GetCertificationResult(saved.PlacementId)), Is.Null);
+        });
+    }
+
+    [Test]
+    public async Task AnApprovedReopen_UnlocksConfirmedPlacements_UntilTheYearIsCertifiedAgain()
+    {
+        var (unitId, saved) = await DeclaredAsync();
+        var user = TestUsers.Employer(unitId);
+        await App.SendAsync(user, new SubmitPlacement(saved.PlacementId, saved.Version));
+        await Seed.RelayAsync(App);
+        await Poller.UntilAsync(() => App.SendAsync(Seed.ReviewerHangzhou, new GetReviewQueue(ReviewQueueKind.All, Seed.Year, null)),
+            q => q.Items.Any(i => i.PlacementId == saved.PlacementId));
+        await App.SendAsync(Seed.ReviewerHangzhou, new ConfirmPlacement(saved.PlacementId));
+        await Seed.RelayUntilStateAsync(App, saved.PlacementId, "Confirmed");
+
+        var bus = App.Services.GetRequiredService<MassTransit.IBus>();
+        await bus.Publish(new Declaration.AnnualReview.Contracts.AnnualReviewReopened(unitId, Seed.Year, "CERT-1"));
+        var unlocked = await Poller.UntilAsync(() => App.SendAsync(user, new IsUnitYearUnlocked(unitId, Seed.Year)), u => u);
+        var confirmed = await App.SendAsync(user, new GetPlacementDetail(saved.PlacementId));
+        var edited = await App.SendAsync(user, Seed.Edit(new PlacementSaved(confirmed.Id, confirmed.Version), Seed.Declare(unitId) with { MonthlyWage = 6000 }));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(unlocked, Is.True);
+            Assert.That(edited.Version, Is.GreaterThan(confirmed.Version));
+            Assert.That(await Seed.StateAsync(App, saved.PlacementId), Is.EqualTo("Draft"));
+        });
+
+        await bus.Publish(new Declaration.AnnualReview.Contracts.AnnualCertificationCompleted(unitId, Seed.Year, "CERT-2", 1m));
+        Assert.That(await Poller.UntilAsync(() => App.SendAsync(user, new IsUnitYearUnlocked(unitId, Seed.Year)), u => !u), Is.False);
+    }
+
+    [Test]
+    public async Task OutsideTheDeclarationWindow_TheUnitCanReadButNotChange()
+    {
+        var (unitId, saved) = await DeclaredAsync();
+        App.Clock.Now = new DateTimeOffset(2026, 11, 5, 2, 0, 0, TimeSpan.Zero);
+        var user = TestUsers.Employer(unitId);
+        var submit = await Assert.ThrowsAsync<BusinessRuleException>(() => App.SendAsync(user, new SubmitPlacement(saved.PlacementId, saved.Version)));
+        var declare = await Assert.ThrowsAsync<BusinessRuleException>(() => App.SendAsync(user, Seed.Declare(unitId, Seed.Woman, Seed.WomanCertificate, "李四")));
+        var list = await App.SendAsync(user, new GetPlacements(unitId, Seed.Year));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(submit!.Rule, Is.EqualTo("DeclarationOpenRule"));
+            Assert.That(declare!.Rule, Is.EqualTo("DeclarationOpenRule"));
+            Assert.That(list, Has.Count.EqualTo(1));
+            Assert.That(await Seed.StateAsync(App, saved.PlacementId), Is.EqualTo("Draft"));
+        });
+    }
+}

@@ -1,0 +1,100 @@
+using Declaration.BuildingBlocks.Application;
+using Declaration.BuildingBlocks.Audit;
+using Declaration.BuildingBlocks.Data;
+using Declaration.BuildingBlocks.Domain;
+using Declaration.BuildingBlocks.Errors;
+using Declaration.BuildingBlocks.Files;
+using Declaration.BuildingBlocks.Security;
+using Declaration.Placement.Contracts;
+using Declaration.Placement.Domain;
+using Declaration.Placement.Features.Declare;
+using Declaration.Units.Contracts;
+using Mediator;
+
+namespace Declaration.Placement.Features.Queries;
+
+internal sealed class GetPlacementsHandler(IDbSession db, ISender sender) : IQueryHandler<GetPlacements, IReadOnlyList<PlacementSummaryDto>>
+{
+    public async ValueTask<IReadOnlyList<PlacementSummaryDto>> Handle(GetPlacements query, CancellationToken ct)
+    {
+        await sender.Send(new CheckUnitAccess(query.UnitId), ct);
+        var rows = await db.QueryAsync<PlacementRow>($"""
+            SELECT {PlacementSql.Columns} FROM placement.placement p
+            WHERE p.unit_id = @UnitId AND p.business_year = @BusinessYear ORDER BY p.created_at, p.id
+            """, query, ct);
+        return rows.Select(r => r.ToSummary()).ToList();
+    }
+}
+
+internal sealed class GetPlacementSummaryHandler(IDbSession db, ISender sender) : IQueryHandler<GetPlacementSummary, PlacementCountsDto>
+{
+    public async ValueTask<PlacementCountsDto> Handle(GetPlacementSummary query, CancellationToken ct)
+    {
+        await sender.Send(new CheckUnitAccess(query.UnitId), ct);
+        var states = (await db.QueryAsync<(string State, int Count)>(
+            "SELECT state, count(*)::int FROM placement.placement WHERE unit_id = @UnitId AND business_year = @BusinessYear GROUP BY state", query, ct))
+            .ToDictionary(s => s.State, s => s.Count);
+        var categories = (await db.QueryAsync<(int Category, int Count)>("""
+            SELECT category, count(*)::int FROM placement.placement
+            WHERE unit_id = @UnitId AND business_year = @BusinessYear AND category IS NOT NULL GROUP BY category
+            """, query, ct)).ToDictionary(c => c.Category, c => c.Count);
+        int Of(PlacementState s) => states.GetValueOrDefault(s.ToString());
+        return new PlacementCountsDto(query.UnitId, query.BusinessYear, states.Values.Sum(), Of(PlacementState.Draft), Of(PlacementState.AwaitingReview),
+            Of(PlacementState.Disputed), Of(PlacementState.Confirmed), Of(PlacementState.Returned), categories);
+    }
+}
+
+internal sealed class GetPlacementDetailHandler(IDbSession db, PlacementStore store, ICurrentUser user, IPersonalDataProtector protector, IAuditLog audit)
+    : IQueryHandler<GetPlacementDetail, PlacementDetailDto>
+{
+    public async ValueTask<PlacementDetailDto> Handle(GetPlacementDetail query, CancellationToken ct)
+    {
+        var (_, row) = await store.LoadAsync(query.PlacementId, ct);
+        // The owning unit's clerk and staff in jurisdiction (access already checked) see the full values; each full view is audited.
+        var full = user.Role is Role.Employer or Role.Reviewer or Role.Admin;
+        string idNumber, name, certificate;
+        if (full)
+        {
+            idNumber = protector.Decrypt(row.IdNumberEnc);
+            name = protector.Decrypt(row.NameEnc);
+            certificate = protector.Decrypt(row.CertificateNumberEnc);
+            await audit.RecordAsync(PlacementWriter.Module, "Placement", row.Id.ToString(), row.UnitId, "查看完整身份信息", null,
+                new { IdNumber = row.IdNumberMasked, Name = row.NameMasked }, ct);
+        }
+        else
+        {
+            idNumber = row.IdNumberMasked;
+            name = row.NameMasked;
+            certificate = Masking.IdNumber(protector.Decrypt(row.CertificateNumberEnc));
+        }
+        var evidence = await db.QueryAsync<EvidenceDto>("""
+            SELECT file_id AS Id, file_name AS FileName, content_type AS ContentType, size_bytes AS SizeBytes, uploaded_at AS UploadedAt
+            FROM placement.dispute_evidence WHERE placement_id = @id ORDER BY uploaded_at, file_id
+            """, new { id = row.Id }, ct);
+        return new PlacementDetailDto(row.Id, row.UnitId, row.BusinessYear, idNumber, name, row.StateValue, row.CertificateType, certificate,
+            row.EmploymentStart, row.EmploymentEnd, row.ContractType, row.ContractStart, row.ContractEnd, row.MonthlyWage, row.RetirementBase50, row.Phone,
+            row.DisputedMonths, row.DisputeReason, row.ReturnReason, evidence, row.Version);
+    }
+}
+
+internal sealed class GetDisputeEvidenceHandler(IDbSession db, PlacementStore store, IFileStorage files) : IQueryHandler<GetDisputeEvidence, FileDownload>
+{
+    public async ValueTask<FileDownload> Handle(GetDisputeEvidence query, CancellationToken ct)
+    {
+        await store.LoadAsync(query.PlacementId, ct);
+        var exists = await db.ExecuteScalarAsync<bool>(
+            "SELECT EXISTS (SELECT 1 FROM placement.dispute_evidence WHERE file_id = @FileId AND placement_id = @PlacementId)", query, ct);
+        if (!exists) throw new NotFoundException("未找到该证明材料");
+        var opened = await files.OpenAsync(query.FileId, ct) ?? throw new NotFoundException("证明材料文件已丢失");
+        return new FileDownload(opened.File.FileName, opened.File.ContentType, opened.Content);
+    }
+}
+
+internal sealed class IsUnitYearUnlockedHandler(PlacementStore store, ISender sender) : IQueryHandler<IsUnitYearUnlocked, bool>
+{
+    public async ValueTask<bool> Handle(IsUnitYearUnlocked query, CancellationToken ct)
+    {
+        await sender.Send(new CheckUnitAccess(query.UnitId), ct);
+        return await store.IsUnlockedAsync(query.UnitId, query.BusinessYear, ct);
+    }
+}
