@@ -58,6 +58,9 @@ public sealed class DashboardFiguresTests
         }
         var employer = TestUsers.Employer(u.A.Id);
         var reviewer = TestUsers.Reviewer("3301");
+        // Certification learns that the imported placements await review from Placement's events.
+        await Seed.DeliverAsync(App);
+        await Poller.UntilAsync(async () => (await App.SendAsync(reviewer, new GetReviewQueue(ReviewQueueKind.All, 2025, null))).Total, n => n >= 3);
         var placements = await App.SendAsync(employer, new GetPlacements(u.A.Id, 2025));
         Assert.That(placements, Has.Count.EqualTo(3));
         foreach (var p in placements.Where(p => p.MaskedIdNumber.EndsWith("0015", StringComparison.Ordinal) || p.MaskedIdNumber.EndsWith("2511", StringComparison.Ordinal)))
@@ -65,6 +68,7 @@ public sealed class DashboardFiguresTests
         await Seed.DeliverAsync(App);
         await Poller.UntilAsync(async () => (await App.SendAsync(employer, new GetPlacementSummary(u.A.Id, 2025))).Confirmed, n => n == 2);
         await App.SendAsync(employer, new SaveUnitWorkforce(u.A.Id, 2025, 150m, 90_000m));
+        var status = await App.SendAsync(employer, new AnnualReview.Contracts.GetAnnualReviewStatus(u.A.Id, 2025));
 
         var d = await App.SendAsync(employer, new GetHomeDashboard(u.A.Id, 2025));
         var certified = await App.SendAsync(employer, new GetCertifiedCount(u.A.Id, 2025));
@@ -81,7 +85,8 @@ public sealed class DashboardFiguresTests
             Assert.That(d.Months.Total, Is.EqualTo(34));
             Assert.That(d.Months.Total, Is.EqualTo(certified.PersonMonths), "the same figure as Certification's certified count");
             Assert.That((d.Months.PlainMonths, d.Months.SevereMonths), Is.EqualTo((10, 12)));
-            Assert.That(d.Progress?.StateLabel, Is.EqualTo("申报审核中"));
+            Assert.That(d.Progress?.StateLabel, Is.EqualTo(Features.Dashboard.GetHomeDashboardHandler.StateLabels[status.State]));
+            Assert.That(d.Progress?.WindowOpens, Is.EqualTo(status.WindowOpens));
         });
         LevyResultDto? levy;
         try { levy = await App.SendAsync(employer, new CalculateLevy(2025, u.A.RegionCode, u.A.UnitType, 150m, 90_000m, 10m, 12m)); }
