@@ -229,7 +229,7 @@ public sealed class PlacementBrowserTests
             Assert.That((await other.Client.DeleteAsync($"/api/placements/{id}?version=1")).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
             Assert.That((await other.Client.GetAsync($"/Unit/Placements/Detail?id={id}")).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
             Assert.That((await outside.Client.GetAsync($"/api/placements/{id}")).StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
-            Assert.That((await outside.Client.GetAsync($"/Review/Placements/Detail?id={id}")).StatusCode, Is.Not.EqualTo(HttpStatusCode.OK));
+            Assert.That((await outside.Client.GetAsync($"/Review/Placements/Detail?id={id}")).StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
             Assert.That((await inside.Client.GetAsync($"/api/placements/{id}")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
             Assert.That((await own.Client.GetAsync("/Review/Placements")).StatusCode, Is.Not.EqualTo(HttpStatusCode.OK));
         });

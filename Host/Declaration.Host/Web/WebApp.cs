@@ -117,10 +117,11 @@ public static class WebApp
         app.UseExceptionHandler("/Error");
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseStaticFiles();
+        // Before routing, so a refused page request re-executes through routing to the error page with its status (403, 404, 409…).
+        app.UseMiddleware<AppExceptionMiddleware>();
         app.UseRouting();
         app.UseAuthentication();
         app.UseMiddleware<CurrentUserMiddleware>();
-        app.UseMiddleware<AppExceptionMiddleware>();
         app.UseAuthorization();
         app.UseAntiforgery();
         if (configuration.GetValue("Declaration:Hangfire:Enabled", true))
