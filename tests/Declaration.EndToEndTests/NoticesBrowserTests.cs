@@ -130,7 +130,7 @@ public sealed partial class NoticesBrowserTests
         // The case messages seeded for unit A are older than the notices' ones: page on to them.
         for (var i = 0; i < 10 && await page.GetByRole(AriaRole.Cell, new() { Name = "安置信息退回" }).CountAsync() == 0; i++)
             await page.GetByRole(AriaRole.Link, new() { Name = "下一页" }).ClickAsync();
-        var returned = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "安置信息退回" });
+        var returned = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "安置信息退回" }).First;
         await Assertions.Expect(returned).ToContainTextAsync("138****1234");
         await Assertions.Expect(returned).ToContainTextAsync("赵*");
         await Assertions.Expect(returned).ToContainTextAsync("已发送");
