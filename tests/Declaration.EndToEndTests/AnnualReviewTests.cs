@@ -51,7 +51,7 @@ public sealed class AnnualReviewBrowserTests
 
         // 首页: the year's progress.
         await page.GotoAsync("/Unit/Home");
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "2025 年度年审申报进度" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "2025年度年审申报进度" })).ToBeVisibleAsync();
         await Browser.AssertAccessibleAsync(page);
 
         // Step 6: 年审认证 → read the commitment letter → 确认年审认证.

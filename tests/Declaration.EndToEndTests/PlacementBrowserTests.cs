@@ -167,14 +167,14 @@ public sealed class PlacementBrowserTests
     public async Task Clerk_BulkDeclares_PreviewingRowErrorsBeforeAnythingIsSaved()
     {
         const string header = "credit_code,business_year,id_number,name,certificate_type,certificate_number,employment_start,employment_end,contract_type,contract_start,contract_end,monthly_wage,retirement_base,phone";
-        const string good = "91330106MA2CDE0B2R,2025,330106198808080012,周明,disability,33010619880808001243,2025-01-01,,open_ended,2025-01-01,,5200,,";
-        var page = await Browser.SignedInPageAsync("demo3");
+        const string good = "91330106MA2CDE0A1M,2025,330106198707070034,周明,disability,33010619870707003443,2025-01-01,,open_ended,2025-01-01,,5200,,";
+        var page = await Browser.SignedInPageAsync("demo");
         await page.GotoAsync("/Unit/Placements?year=2025");
         await page.GetByRole(AriaRole.Link, new() { Name = "批量申报" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "下载Excel模板" })).ToBeVisibleAsync();
         await Browser.AssertAccessibleAsync(page);
 
-        var bad = $"{header}\n{good}\n91330106MA2CDE0B2R,2025,330106198808080013,错号,disability,33010619880808001343,2025-01-01,,fixed,2025-01-01,,5000,,\n";
+        var bad = $"{header}\n{good}\n91330106MA2CDE0A1M,2025,330106198808080013,错号,disability,33010619880808001343,2025-01-01,,fixed,2025-01-01,,5000,,\n";
         await page.GetByLabel("申报文件").SetInputFilesAsync(new FilePayload { Name = "人员.csv", MimeType = "text/csv", Buffer = Encoding.UTF8.GetBytes(bad) });
         await page.GetByRole(AriaRole.Button, new() { Name = "上传并预览" }).ClickAsync();
         var errors = page.GetByRole(AriaRole.Table, new() { Name = "错误列表" });
@@ -185,11 +185,11 @@ public sealed class PlacementBrowserTests
 
         await page.GetByLabel("申报文件").SetInputFilesAsync(new FilePayload { Name = "人员.csv", MimeType = "text/csv", Buffer = Encoding.UTF8.GetBytes($"{header}\n{good}\n") });
         await page.GetByRole(AriaRole.Button, new() { Name = "上传并预览" }).ClickAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = "可导入的行" })).ToContainTextAsync("330106********0012");
+        await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = "可导入的行" })).ToContainTextAsync("330106********0034");
         await Browser.AssertAccessibleAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "确认导入" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "批量申报完成：新增 1 人" })).ToBeVisibleAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "330106********0012" })).ToContainTextAsync("待审核");
+        await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "330106********0034" })).ToContainTextAsync("待审核");
         await Browser.AssertAccessibleAsync(page);
         await page.Context.CloseAsync();
     }

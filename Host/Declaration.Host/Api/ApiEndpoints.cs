@@ -11,5 +11,6 @@ internal static class ApiEndpoints
         PlacementApi.Map(api);
         LevyApi.Map(api);
         CertificationApi.Map(api);
+        NoticesApi.Map(api);
     }
 }

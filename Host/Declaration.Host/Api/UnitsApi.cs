@@ -43,6 +43,10 @@ internal static class UnitsApi
             var file = await sender.Send(new GetRelatedUnitEvidence(unitId, relatedId, fileId), ct);
             return Results.File(file.Content, file.ContentType, file.FileName);
         });
+        api.MapGet("/units/{unitId:guid}/workforce/{year:int}", async (Guid unitId, int year, ISender sender, CancellationToken ct) =>
+            await sender.Send(new GetUnitWorkforce(unitId, year), ct) is { } w ? Results.Ok(w) : Results.NotFound());
+        api.MapPut("/units/{unitId:guid}/workforce/{year:int}", async (Guid unitId, int year, SaveUnitWorkforce body, ISender sender, CancellationToken ct) =>
+            Results.Ok(new { saved = await sender.Send(body with { UnitId = unitId, BusinessYear = year }, ct) }));
         api.MapGet("/review/units", async (string? search, int? page, ISender sender, CancellationToken ct) =>
             Results.Ok(await sender.Send(new GetUnitsInJurisdiction(search, page ?? 1, 20), ct))).RequireAuthorization(Policies.Staff);
     }

@@ -32,6 +32,7 @@ public static class Composition
                 typeof(LevyCalculator.LevyCalculatorModule), typeof(LevyCalculator.Contracts.LevyCalculatorContractsMarker),
                 typeof(AnnualReview.AnnualReviewModule), typeof(AnnualReview.Contracts.AnnualReviewContractsMarker),
                 typeof(Certification.CertificationModule), typeof(Certification.Contracts.CertificationContractsMarker),
+                typeof(Notices.NoticesModule), typeof(Notices.Contracts.NoticesContractsMarker),
             ];
             options.PipelineBehaviors =
             [

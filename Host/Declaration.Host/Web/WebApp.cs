@@ -47,6 +47,7 @@ public static class WebApp
         // Chinese text stays readable in the HTML (Razor encodes only what HTML needs).
         services.AddWebEncoders(o => o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
         services.AddHostedService<Declaration.BuildingBlocks.Messaging.OutboxRelayService>();
+        Declaration.Notices.NoticesModule.AddNoticesBackgroundServices(services);
         services.AddRazorPages(o =>
         {
             o.Conventions.AuthorizeFolder("/");

@@ -99,3 +99,12 @@ public sealed record RelatedUnitFact(string RelatedCreditCode, string RelationTy
 
 /// <summary>The unit's whole list of related units after a change.</summary>
 public sealed record RelatedUnitsChanged(Guid UnitId, string CreditCode, IReadOnlyList<RelatedUnitFact> RelatedUnits) : IntegrationEvent;
+
+/// <summary>The unit's workforce of a business year (for the levy estimate on the home page).</summary>
+public sealed record UnitWorkforceDto(Guid UnitId, int BusinessYear, decimal Headcount, decimal AverageAnnualWage, DateTimeOffset UpdatedAt);
+
+/// <summary>Records the unit's 在职职工人数 (may be fractional) and 在职职工年平均工资 for a business year (access-checked, audited).</summary>
+public sealed record SaveUnitWorkforce(Guid UnitId, int BusinessYear, decimal Headcount, decimal AverageAnnualWage) : ICommand<bool>;
+
+/// <summary>The unit's workforce of a business year, or null when not entered (access-checked).</summary>
+public sealed record GetUnitWorkforce(Guid UnitId, int BusinessYear) : IQuery<UnitWorkforceDto?>;

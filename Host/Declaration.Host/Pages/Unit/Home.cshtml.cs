@@ -1,4 +1,6 @@
+using System.Globalization;
 using Declaration.Host.Web;
+using Declaration.Notices.Contracts;
 using Declaration.Units.Contracts;
 using Microsoft.AspNetCore.Mvc;
 
@@ -7,15 +9,54 @@ namespace Declaration.Host.Pages.Unit;
 /// <summary>首页 (manual chapter 4); entered from 我要申报 it first shows the 特别提示 of chapter 3.</summary>
 public sealed class HomeModel : AppPageModel
 {
+    public sealed class WorkforceInput
+    {
+        public string? Headcount { get; set; }
+        public string? AverageAnnualWage { get; set; }
+    }
+
     [BindProperty(SupportsGet = true, Name = "tip")] public int Tip { get; set; }
+    [BindProperty(SupportsGet = true, Name = "year")] public int? Year { get; set; }
+    [BindProperty] public WorkforceInput Workforce { get; set; } = new();
     public bool ShowTip => Tip == 1;
     public UnitDto? Unit { get; private set; }
-    public Declaration.AnnualReview.Contracts.AnnualReviewStatusDto? Annual { get; private set; }
+    public HomeDashboardDto Dashboard { get; private set; } = null!;
 
     public async Task OnGetAsync()
     {
-        Unit = await Sender.Send(new GetUnit(UnitId));
-        Annual = await Sender.Send(new Declaration.AnnualReview.Contracts.GetAnnualReviewStatus(UnitId,
-            Declaration.AnnualReview.Contracts.BusinessYears.Current(HttpContext.RequestServices.GetRequiredService<TimeProvider>())));
+        await LoadAsync();
+        Workforce = new WorkforceInput
+        {
+            Headcount = Dashboard.Headcount?.ToString("0.##", CultureInfo.InvariantCulture),
+            AverageAnnualWage = Dashboard.AverageAnnualWage?.ToString("0.##", CultureInfo.InvariantCulture),
+        };
     }
+
+    public async Task<IActionResult> OnPostWorkforceAsync()
+    {
+        await LoadAsync();
+        var headcount = ParseDecimal(Workforce.Headcount, "Workforce.Headcount", "请填写在职职工人数（数字，可带两位小数）");
+        var wage = ParseDecimal(Workforce.AverageAnnualWage, "Workforce.AverageAnnualWage", "请填写在职职工年平均工资（元）");
+        if (ModelState.IsValid && await TryAsync(() => Sender.Send(new SaveUnitWorkforce(UnitId, Dashboard.BusinessYear, headcount!.Value, wage!.Value)).AsTask(), "Workforce"))
+        {
+            Flash = $"已保存{Dashboard.BusinessYear}年度在职职工人数和年平均工资";
+            return RedirectToPage(new { year = Dashboard.BusinessYear });
+        }
+        return Page();
+    }
+
+    private async Task LoadAsync()
+    {
+        Unit = await Sender.Send(new GetUnit(UnitId));
+        Dashboard = await Sender.Send(new GetHomeDashboard(UnitId, Year));
+    }
+
+    private decimal? ParseDecimal(string? value, string field, string message)
+    {
+        if (decimal.TryParse(value?.Trim().Replace(",", "", StringComparison.Ordinal), NumberStyles.Number, CultureInfo.InvariantCulture, out var d)) return d;
+        ModelState.AddModelError(field, message);
+        return null;
+    }
+
+    public static string Money(decimal d) => d.ToString("#,##0.00", CultureInfo.InvariantCulture);
 }
