@@ -71,8 +71,20 @@ public sealed class PostgresServer : IAsyncDisposable
         list.Parameters.AddWithValue("s", schemas.ToArray());
         if (await list.ExecuteScalarAsync() is string tables && tables.Length > 0)
         {
-            await using var truncate = new NpgsqlCommand($"TRUNCATE {tables} RESTART IDENTITY CASCADE", connection);
-            await truncate.ExecuteNonQueryAsync();
+            // A consumer still finishing the previous test's events may hold a lock: a deadlock is retried, not failed.
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await using var truncate = new NpgsqlCommand($"TRUNCATE {tables} RESTART IDENTITY CASCADE", connection);
+                    await truncate.ExecuteNonQueryAsync();
+                    break;
+                }
+                catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.LockNotAvailable && attempt < 5)
+                {
+                    await Task.Delay(200 * attempt);
+                }
+            }
         }
     }
 
