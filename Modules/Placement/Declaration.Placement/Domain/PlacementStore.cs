@@ -26,6 +26,15 @@ internal sealed class PlacementStore(IDbSession db, ISender sender, ICurrentUser
         return (unit, row);
     }
 
+    /// <summary>Loads a placement for a change by its unit: locked for update, the caller a unit actor, the declaration open.</summary>
+    public async Task<PlacementRow> LoadForUnitChangeAsync(Guid placementId, DeclarationWindow window, CancellationToken ct)
+    {
+        var (_, row) = await LoadAsync(placementId, ct, forUpdate: true);
+        Features.Declare.PlacementWriter.EnsureUnitActor(user);
+        await window.EnsureOpenAsync(row.UnitId, row.BusinessYear, ct);
+        return row;
+    }
+
     public async Task<bool> IsUnlockedAsync(Guid unitId, int businessYear, CancellationToken ct) =>
         await db.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM placement.unlocked_year WHERE unit_id = @unitId AND business_year = @businessYear)",
             new { unitId, businessYear }, ct);

@@ -135,14 +135,12 @@ internal sealed class DeclarePlacementHandler(ISender sender, ICurrentUser user,
     }
 }
 
-internal sealed class EditPlacementHandler(PlacementStore store, ICurrentUser user, PlacementWriter writer, DeclarationWindow window,
+internal sealed class EditPlacementHandler(PlacementStore store, PlacementWriter writer, DeclarationWindow window,
     CertificationGateway certification, IOutbox outbox, TimeProvider clock) : ICommandHandler<EditPlacement, PlacementSaved>
 {
     public async ValueTask<PlacementSaved> Handle(EditPlacement command, CancellationToken ct)
     {
-        var (_, row) = await store.LoadAsync(command.PlacementId, ct, forUpdate: true);
-        PlacementWriter.EnsureUnitActor(user);
-        await window.EnsureOpenAsync(row.UnitId, row.BusinessYear, ct);
+        var row = await store.LoadForUnitChangeAsync(command.PlacementId, window, ct);
         PlacementStore.EnsureVersion(row, command.Version);
         PlacementTransitions.EnsureEditable(row, row.StateValue == PlacementState.Confirmed && await store.IsUnlockedAsync(row.UnitId, row.BusinessYear, ct));
         var fields = command.Fields(row.BusinessYear);
@@ -155,14 +153,12 @@ internal sealed class EditPlacementHandler(PlacementStore store, ICurrentUser us
     }
 }
 
-internal sealed class SubmitPlacementHandler(PlacementStore store, ICurrentUser user, PlacementWriter writer, DeclarationWindow window, IOutbox outbox)
+internal sealed class SubmitPlacementHandler(PlacementStore store, PlacementWriter writer, DeclarationWindow window, IOutbox outbox)
     : ICommandHandler<SubmitPlacement, int>
 {
     public async ValueTask<int> Handle(SubmitPlacement command, CancellationToken ct)
     {
-        var (_, row) = await store.LoadAsync(command.PlacementId, ct, forUpdate: true);
-        PlacementWriter.EnsureUnitActor(user);
-        await window.EnsureOpenAsync(row.UnitId, row.BusinessYear, ct);
+        var row = await store.LoadForUnitChangeAsync(command.PlacementId, window, ct);
         PlacementStore.EnsureVersion(row, command.Version);
         PlacementTransitions.EnsureSubmittable(row);
         var after = await writer.TransitionAsync(row, PlacementState.AwaitingReview, "提交审核（无异议）", ct);
@@ -171,14 +167,12 @@ internal sealed class SubmitPlacementHandler(PlacementStore store, ICurrentUser 
     }
 }
 
-internal sealed class DisputePlacementHandler(PlacementStore store, ICurrentUser user, PlacementWriter writer, DeclarationWindow window, IOutbox outbox)
+internal sealed class DisputePlacementHandler(PlacementStore store, PlacementWriter writer, DeclarationWindow window, IOutbox outbox)
     : ICommandHandler<DisputePlacement, int>
 {
     public async ValueTask<int> Handle(DisputePlacement command, CancellationToken ct)
     {
-        var (_, row) = await store.LoadAsync(command.PlacementId, ct, forUpdate: true);
-        PlacementWriter.EnsureUnitActor(user);
-        await window.EnsureOpenAsync(row.UnitId, row.BusinessYear, ct);
+        var row = await store.LoadForUnitChangeAsync(command.PlacementId, window, ct);
         PlacementStore.EnsureVersion(row, command.Version);
         PlacementTransitions.EnsureSubmittable(row);
         Rules.Check(new EvidenceRequiredForDisputeRule(await store.EvidenceCountAsync(row.Id, ct)));
@@ -195,9 +189,7 @@ internal sealed class AddDisputeEvidenceHandler(IDbSession db, PlacementStore st
 {
     public async ValueTask<Guid> Handle(AddDisputeEvidence command, CancellationToken ct)
     {
-        var (_, row) = await store.LoadAsync(command.PlacementId, ct, forUpdate: true);
-        PlacementWriter.EnsureUnitActor(user);
-        await window.EnsureOpenAsync(row.UnitId, row.BusinessYear, ct);
+        var row = await store.LoadForUnitChangeAsync(command.PlacementId, window, ct);
         PlacementTransitions.EnsureSubmittable(row);
         Rules.Check(new EvidenceLimitRule(await store.EvidenceCountAsync(row.Id, ct)));
         var file = await files.SaveEvidenceAsync(command.Content, command.FileName, ct);
@@ -211,14 +203,12 @@ internal sealed class AddDisputeEvidenceHandler(IDbSession db, PlacementStore st
     }
 }
 
-internal sealed class DeleteDisputeEvidenceHandler(IDbSession db, PlacementStore store, ICurrentUser user, DeclarationWindow window, IAuditLog audit)
+internal sealed class DeleteDisputeEvidenceHandler(IDbSession db, PlacementStore store, DeclarationWindow window, IAuditLog audit)
     : ICommandHandler<DeleteDisputeEvidence, bool>
 {
     public async ValueTask<bool> Handle(DeleteDisputeEvidence command, CancellationToken ct)
     {
-        var (_, row) = await store.LoadAsync(command.PlacementId, ct, forUpdate: true);
-        PlacementWriter.EnsureUnitActor(user);
-        await window.EnsureOpenAsync(row.UnitId, row.BusinessYear, ct);
+        var row = await store.LoadForUnitChangeAsync(command.PlacementId, window, ct);
         PlacementTransitions.EnsureSubmittable(row);
         var name = await db.QuerySingleOrDefaultAsync<string>(
             "DELETE FROM placement.dispute_evidence WHERE file_id = @FileId AND placement_id = @PlacementId RETURNING file_name", command, ct)
@@ -229,14 +219,12 @@ internal sealed class DeleteDisputeEvidenceHandler(IDbSession db, PlacementStore
     }
 }
 
-internal sealed class DeletePlacementHandler(IDbSession db, PlacementStore store, ICurrentUser user, DeclarationWindow window, IAuditLog audit,
+internal sealed class DeletePlacementHandler(IDbSession db, PlacementStore store, DeclarationWindow window, IAuditLog audit,
     IOutbox outbox, CertificationGateway certification) : ICommandHandler<DeletePlacement, bool>
 {
     public async ValueTask<bool> Handle(DeletePlacement command, CancellationToken ct)
     {
-        var (_, row) = await store.LoadAsync(command.PlacementId, ct, forUpdate: true);
-        PlacementWriter.EnsureUnitActor(user);
-        await window.EnsureOpenAsync(row.UnitId, row.BusinessYear, ct);
+        var row = await store.LoadForUnitChangeAsync(command.PlacementId, window, ct);
         PlacementStore.EnsureVersion(row, command.Version);
         PlacementTransitions.EnsureEditable(row, row.StateValue == PlacementState.Confirmed && await store.IsUnlockedAsync(row.UnitId, row.BusinessYear, ct));
         await db.ExecuteAsync("DELETE FROM placement.placement WHERE id = @id", new { id = row.Id }, ct);
