@@ -46,7 +46,7 @@ public sealed class BatchTests
         await CertificateAsync(people[1].Id);
         await CertificateAsync(people[4].Id);
         await ImportAsync("wages", "id_number,payer_credit_code,month,gross_wage", $"{people[2].Id},{B},2025-01,6000");
-        var dirty = await ScalarAsync<long>("SELECT count(*) FROM certification.placement WHERE dirty");
+        var dirty = await ScalarAsync<long>("SELECT count(*) FROM certification.placement_dirty");
         var before = await EventsAsync();
         CountingResultChangedHandler.Handled.Clear();
 
@@ -66,7 +66,7 @@ public sealed class BatchTests
             Assert.That(CountingResultChangedHandler.Handled.Values.All(n => n == 1), Is.True);
             Assert.That(again.Placements, Is.Zero);
             Assert.That(result0!.QualifyingMonths, Is.EqualTo(12));
-            Assert.That(await ScalarAsync<long>("SELECT count(*) FROM certification.placement WHERE dirty"), Is.Zero);
+            Assert.That(await ScalarAsync<long>("SELECT count(*) FROM certification.placement_dirty"), Is.Zero);
         });
     }
 
@@ -96,7 +96,7 @@ public sealed class BatchTests
         hooks.AfterChunkCommitted = chunk => chunk == 0 ? throw new InvalidOperationException("simulated crash") : Task.CompletedTask;
         await Assert.ThrowsAsync<InvalidOperationException>(() => App.SendAsync(TestUsers.System, new RunCertificationBatch(Year, null, OnlyChanged: true)));
         var afterCrash = await EventsAsync() - before;
-        var stillDirty = await ScalarAsync<long>("SELECT count(*) FROM certification.placement WHERE dirty");
+        var stillDirty = await ScalarAsync<long>("SELECT count(*) FROM certification.placement_dirty");
         hooks.AfterChunkCommitted = null;
         var resumed = await App.SendAsync(TestUsers.System, new RunCertificationBatch(Year, null, OnlyChanged: true));
         var perPlacement = await ScalarAsync<long>("""

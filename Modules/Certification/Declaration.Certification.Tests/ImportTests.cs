@@ -105,11 +105,11 @@ public sealed class ImportTests
         await CertifyAsync(Facts(units[A], p2));
         await CertifyAsync(Facts(units[B], ningbo));
         await CertificateAsync(p1);
-        var afterCertificate = await ScalarAsync<long>("SELECT count(*) FROM certification.placement WHERE dirty");
+        var afterCertificate = await ScalarAsync<long>("SELECT count(*) FROM certification.placement_dirty");
         await CertificateAsync(p1);                                          // same row again: nothing changes
-        var afterSame = await ScalarAsync<long>("SELECT count(*) FROM certification.placement WHERE dirty");
+        var afterSame = await ScalarAsync<long>("SELECT count(*) FROM certification.placement_dirty");
         await MinimumWagesAsync("330200,2025-07-01,2600");                   // Ningbo only
-        var ningboDirty = await ScalarAsync<bool>("SELECT dirty FROM certification.placement WHERE unit_id = @id", new { id = units[B].Id });
+        var ningboDirty = await ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM certification.placement p JOIN certification.placement_dirty d ON d.placement_id = p.id WHERE p.unit_id = @id)", new { id = units[B].Id });
         Assert.Multiple(() =>
         {
             Assert.That(afterCertificate, Is.EqualTo(1));

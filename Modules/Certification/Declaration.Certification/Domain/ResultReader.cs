@@ -39,7 +39,7 @@ internal sealed class ResultReader(IDbSession db)
     public const string PlacementColumns = """
         p.id, p.unit_id AS UnitId, p.credit_code AS CreditCode, p.business_year AS BusinessYear, p.masked_id AS MaskedId,
         p.masked_name AS MaskedName, p.state, p.disputed_months AS DisputedMonths, p.dispute_reason AS DisputeReason,
-        p.return_reason AS ReturnReason, p.submitted_at AS SubmittedAt, p.certified_at AS CertifiedAt, p.id_hash AS IdHash
+        p.return_reason AS ReturnReason, p.submitted_at AS SubmittedAt, (SELECT m.computed_at FROM certification.placement_months m WHERE m.placement_id = p.id) AS CertifiedAt, p.id_hash AS IdHash
         """;
 
     public Task<PlacementRow?> PlacementAsync(Guid id, CancellationToken ct, bool forUpdate = false) =>

@@ -20,9 +20,11 @@ internal sealed class UnitProjection(IDbSession db, TimeProvider clock)
                       IS DISTINCT FROM (EXCLUDED.credit_code, EXCLUDED.name, EXCLUDED.region_code, EXCLUDED.federation_code)
                 RETURNING 1
             )
-            UPDATE certification.placement SET dirty = true
-            WHERE unit_id = @id AND state <> 'Confirmed' AND NOT dirty
+            INSERT INTO certification.placement_dirty (placement_id)
+            SELECT id FROM certification.placement
+            WHERE unit_id = @id AND state <> 'Confirmed'
               AND EXISTS (SELECT 1 FROM old WHERE old.region_code IS DISTINCT FROM @region) AND EXISTS (SELECT 1 FROM up)
+            ON CONFLICT DO NOTHING
             """, new { id, creditCode, name, region, federation, now = clock.GetUtcNow() }, ct);
 
     /// <summary>Replaces the unit's related units; any difference marks its unconfirmed placements dirty.</summary>
@@ -51,7 +53,9 @@ internal sealed class UnitProjection(IDbSession db, TimeProvider clock)
             INSERT INTO certification.related_unit (unit_id, related_credit_code, relation_type, valid_from, valid_to)
             SELECT DISTINCT ON (related_credit_code, relation_type, valid_from) @unitId, related_credit_code, relation_type, valid_from, valid_to
             FROM cert_related_new;
-            UPDATE certification.placement SET dirty = true WHERE unit_id = @unitId AND state <> 'Confirmed' AND NOT dirty;
+            INSERT INTO certification.placement_dirty (placement_id)
+            SELECT id FROM certification.placement WHERE unit_id = @unitId AND state <> 'Confirmed'
+            ON CONFLICT DO NOTHING;
             """, new { unitId }, ct);
     }
 }

@@ -30,13 +30,17 @@ internal sealed class RunCertificationBatchHandler(IServiceScopeFactory scopes, 
     {
         if (user.Role is not (Role.Admin or Role.System)) throw new ForbiddenException("仅管理员可以运行认证批处理");
         var watch = Stopwatch.StartNew();
-        var chunkSize = configuration.GetValue("Declaration:Certification:ChunkPlacements", 250_000);
-        var units = await db.QueryAsync<UnitCount>("""
-            SELECT unit_id AS UnitId, count(*) AS Count FROM certification.placement
-            WHERE business_year = @BusinessYear AND state <> 'Confirmed' AND (dirty OR NOT @OnlyChanged)
-              AND (@UnitCreditCode::text IS NULL OR credit_code = upper(@UnitCreditCode))
+        var chunkSize = configuration.GetValue("Declaration:Certification:ChunkPlacements", 1_000_000);
+        var all = await db.QueryAsync<UnitCount>("""
+            SELECT p.unit_id AS UnitId,
+                   count(*) FILTER (WHERE NOT @OnlyChanged OR EXISTS (SELECT 1 FROM certification.placement_dirty d WHERE d.placement_id = p.id)) AS Count,
+                   count(*) AS Total
+            FROM certification.placement p
+            WHERE p.business_year = @BusinessYear AND p.state <> 'Confirmed'
+              AND (@UnitCreditCode::text IS NULL OR p.credit_code = upper(@UnitCreditCode))
             GROUP BY unit_id ORDER BY unit_id
             """, command, ct);
+        var units = all.Where(u => u.Count > 0).ToList();
         var chunks = new List<List<Guid>>();
         var current = new List<Guid>();
         long inChunk = 0;
@@ -48,6 +52,9 @@ internal sealed class RunCertificationBatchHandler(IServiceScopeFactory scopes, 
         }
         if (current.Count > 0) chunks.Add(current);
 
+        // One chunk for the whole year with at least half of its placements to certify: certify every placement of the year (those
+        // whose inputs did not change keep their result, which is then neither written nor announced) — no target list to build.
+        var wholeYear = chunks.Count == 1 && command.UnitCreditCode is null && units.Sum(u => u.Count) * 2 >= all.Sum(u => u.Total);
         long placements = 0, qualifying = 0, changed = 0;
         var skipped = new List<string>();
         for (var i = 0; i < chunks.Count; i++)
@@ -60,12 +67,14 @@ internal sealed class RunCertificationBatchHandler(IServiceScopeFactory scopes, 
             await session.BeginAsync(ct);
             try
             {
-                await session.ExecuteAsync(CertificationEngine.CreateTarget + """
-                    INSERT INTO cert_target
-                    SELECT id FROM certification.placement
-                    WHERE business_year = @year AND unit_id = ANY(@units) AND state <> 'Confirmed' AND (dirty OR NOT @onlyChanged)
-                    """, new { year = command.BusinessYear, units = chunks[i].ToArray(), onlyChanged = command.OnlyChanged }, ct);
-                var run = await engine.RunAsync(now, ct, fetchChanged: false);
+                if (!wholeYear)
+                    await session.ExecuteAsync(CertificationEngine.CreateTarget + """
+                        INSERT INTO cert_target
+                        SELECT p.id FROM certification.placement p
+                        WHERE p.business_year = @year AND p.unit_id = ANY(@units) AND p.state <> 'Confirmed'
+                          AND (NOT @onlyChanged OR EXISTS (SELECT 1 FROM certification.placement_dirty d WHERE d.placement_id = p.id))
+                        """, new { year = command.BusinessYear, units = chunks[i].ToArray(), onlyChanged = command.OnlyChanged }, ct);
+                var run = await engine.RunAsync(now, ct, fetchChanged: false, wholeYear: wholeYear ? command.BusinessYear : null);
                 await session.ExecuteAsync("""
                     INSERT INTO certification.outbox (id, type, payload, occurred_at)
                     SELECT e.event_id, 'Declaration.Certification.Contracts.CertificationResultChanged', jsonb_build_object(
@@ -94,7 +103,7 @@ internal sealed class RunCertificationBatchHandler(IServiceScopeFactory scopes, 
         return new CertificationBatchSummary(command.BusinessYear, placements, qualifying, changed, watch.Elapsed) { SkippedUnits = skipped };
     }
 
-    private sealed record UnitCount(Guid UnitId, long Count);
+    private sealed record UnitCount(Guid UnitId, long Count, long Total);
 }
 
 /// <summary>The nightly job's work: every business year with dirty unconfirmed placements, only the changed ones.</summary>
@@ -103,7 +112,7 @@ internal sealed class CertificationNightly(IDbSession db, ISender sender, ILogge
     public async Task<IReadOnlyList<CertificationBatchSummary>> RunAsync(CancellationToken ct)
     {
         var years = await db.QueryAsync<int>(
-            "SELECT DISTINCT business_year FROM certification.placement WHERE dirty AND state <> 'Confirmed' ORDER BY business_year", null, ct);
+            "SELECT DISTINCT p.business_year FROM certification.placement_dirty d JOIN certification.placement p ON p.id = d.placement_id WHERE p.state <> 'Confirmed' ORDER BY 1", null, ct);
         var summaries = new List<CertificationBatchSummary>();
         foreach (var year in years)
         {

@@ -80,8 +80,10 @@ internal sealed class ImportLinkageDataHandler(IDbSession db, ICurrentUser user,
     private async Task<(long, long, long)> UpsertAsync(string upsertCte, CancellationToken ct) =>
         await db.QuerySingleAsync<(long, long, long)>(upsertCte + """
             , dirty AS (
-                UPDATE certification.placement p SET dirty = true
-                WHERE p.id_hash IN (SELECT DISTINCT id_hash FROM up) AND p.state <> 'Confirmed' AND NOT p.dirty
+                INSERT INTO certification.placement_dirty (placement_id)
+                SELECT p.id FROM certification.placement p
+                WHERE p.id_hash IN (SELECT DISTINCT id_hash FROM up) AND p.state <> 'Confirmed'
+                ON CONFLICT DO NOTHING
                 RETURNING 1
             )
             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted), (SELECT count(*) FROM dirty) FROM up
@@ -114,10 +116,10 @@ internal sealed class ImportLinkageDataHandler(IDbSession db, ICurrentUser user,
                                      WHEN region_code LIKE '____00' THEN left(region_code, 4) ELSE region_code END AS prefix
                 FROM up
             ), dirty AS (
-                UPDATE certification.placement p SET dirty = true
-                FROM certification.unit u
-                WHERE u.id = p.unit_id AND EXISTS (SELECT 1 FROM prefixes x WHERE u.region_code LIKE x.prefix || '%')
-                  AND p.state <> 'Confirmed' AND NOT p.dirty
+                INSERT INTO certification.placement_dirty (placement_id)
+                SELECT p.id FROM certification.placement p JOIN certification.unit u ON u.id = p.unit_id
+                WHERE EXISTS (SELECT 1 FROM prefixes x WHERE u.region_code LIKE x.prefix || '%') AND p.state <> 'Confirmed'
+                ON CONFLICT DO NOTHING
                 RETURNING 1
             )
             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted), (SELECT count(*) FROM dirty) FROM up

@@ -95,10 +95,10 @@ internal sealed class PlacementFactsStore(IDbSession db, ISender sender, IPerson
             await db.ExecuteAsync("""
                 INSERT INTO certification.placement AS p (id, unit_id, credit_code, business_year, id_hash, id_number_enc, masked_id, name_enc, masked_name,
                     certificate_type, certificate_number_enc, employment_start, employment_end, contract_type, contract_start, contract_end, contract_ok,
-                    monthly_wage, retirement_base50, age16_month, retirement_month, state, dirty, updated_at)
+                    monthly_wage, retirement_base50, age16_month, retirement_month, state, updated_at)
                 VALUES (@PlacementId, @UnitId, @credit, @BusinessYear, @hash, @idEnc, @maskedId, @nameEnc, @maskedName, @CertificateType, @numberEnc,
                     @EmploymentStart, @EmploymentEnd, @ContractType, @ContractStart, @ContractEnd, @contractOk, @MonthlyWage, @RetirementBase50,
-                    @age16, @retirement, 'Draft', false, @now)
+                    @age16, @retirement, 'Draft', @now)
                 ON CONFLICT (id) DO UPDATE SET credit_code = EXCLUDED.credit_code, id_hash = EXCLUDED.id_hash, id_number_enc = EXCLUDED.id_number_enc,
                     masked_id = EXCLUDED.masked_id, name_enc = EXCLUDED.name_enc, masked_name = EXCLUDED.masked_name,
                     certificate_type = EXCLUDED.certificate_type, certificate_number_enc = EXCLUDED.certificate_number_enc,
@@ -106,7 +106,7 @@ internal sealed class PlacementFactsStore(IDbSession db, ISender sender, IPerson
                     contract_start = EXCLUDED.contract_start, contract_end = EXCLUDED.contract_end, contract_ok = EXCLUDED.contract_ok,
                     monthly_wage = EXCLUDED.monthly_wage, retirement_base50 = EXCLUDED.retirement_base50, age16_month = EXCLUDED.age16_month,
                     retirement_month = EXCLUDED.retirement_month, state = 'Draft', disputed_months = '{}', dispute_reason = NULL,
-                    confirmed_at = NULL, confirmed_person_months = NULL, dirty = false, updated_at = EXCLUDED.updated_at
+                    confirmed_at = NULL, confirmed_person_months = NULL, updated_at = EXCLUDED.updated_at
                 """, new
             {
                 f.PlacementId, f.UnitId, credit = unit.CreditCode, f.BusinessYear, hash, idEnc = protector.Encrypt(id), maskedId = Masking.IdNumber(id),

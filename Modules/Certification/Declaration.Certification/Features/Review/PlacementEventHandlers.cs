@@ -37,7 +37,10 @@ internal sealed class PlacementReopenedHandler(IDbSession db, TimeProvider clock
     public Task HandleAsync(PlacementReopened e, CancellationToken ct) => db.ExecuteAsync("""
         DELETE FROM certification.month_decision WHERE placement_id = @PlacementId;
         UPDATE certification.placement SET state = 'Draft', disputed_months = '{}', dispute_reason = NULL, confirmed_at = NULL,
-            confirmed_person_months = NULL, dirty = true, updated_at = @now
-        WHERE id = @PlacementId
+            confirmed_person_months = NULL, updated_at = @now
+        WHERE id = @PlacementId;
+        INSERT INTO certification.placement_dirty (placement_id)
+        SELECT id FROM certification.placement WHERE id = @PlacementId
+        ON CONFLICT DO NOTHING;
         """, new { e.PlacementId, now = clock.GetUtcNow() }, ct);
 }

@@ -83,8 +83,10 @@ internal static class Confirmation
                 FROM certification.month_result r
                 LEFT JOIN certification.month_decision d ON d.placement_id = r.placement_id AND d.month = r.month
                 WHERE r.placement_id = @id
+            ), clean AS (
+                DELETE FROM certification.placement_dirty WHERE placement_id = @id
             )
-            UPDATE certification.placement SET state = 'Confirmed', confirmed_at = @now, confirmed_person_months = pm.person_months, dirty = false,
+            UPDATE certification.placement SET state = 'Confirmed', confirmed_at = @now, confirmed_person_months = pm.person_months,
                 updated_at = @now
             FROM pm WHERE id = @id
             RETURNING pm.person_months
