@@ -77,10 +77,11 @@ internal sealed class CertificationEngine(IDbSession db)
         -- MinimumWage(region, m) for each region and year of the group, as an array (index = month; NULL where none applies):
         -- the most specific region row (exact, city, province), then the latest effective_from ≤ the 1st of m.
         CREATE TEMP TABLE cert_mw ON COMMIT DROP AS
-            SELECT (row_number() OVER ())::int AS rk, r.region_code, r.year, m.minimums, m.missing_month
+            SELECT (row_number() OVER ())::int AS rk, r.region_code, r.year, m.minimums, m.cents, m.missing_month
             FROM (SELECT DISTINCT region_code, year FROM cert_pl WHERE region_code IS NOT NULL) r
             CROSS JOIN LATERAL (
-                SELECT array_agg(mw.monthly_minimum ORDER BY g.m) AS minimums, min(g.m) FILTER (WHERE mw.monthly_minimum IS NULL) AS missing_month
+                SELECT array_agg(mw.monthly_minimum ORDER BY g.m) AS minimums, array_agg((mw.monthly_minimum * 100)::bigint ORDER BY g.m) AS cents,
+                       min(g.m) FILTER (WHERE mw.monthly_minimum IS NULL) AS missing_month
                 FROM generate_series(1, 12) g(m)
                 LEFT JOIN LATERAL (
                     SELECT w.monthly_minimum FROM certification.minimum_wage w
@@ -120,19 +121,16 @@ internal sealed class CertificationEngine(IDbSession db)
             GROUP BY 1, 2, 3, 4
             HAVING bit_or({Interval("r.valid_from", "r.valid_to", "x.year")}) <> 0;
 
-        -- The payers whose linkage rows count for a placement, with the months they count in: the unit itself all year, each
-        -- related unit while in force. Placements without related units carry their minimum wages, to compare their one wage
-        -- row a month with as it passes; the others sum their payers' wages a month first (rk finds their minimums afterwards).
+        -- The payers whose linkage data counts for a placement, with the months it counts in: the unit itself all year, each
+        -- related unit while in force.
         CREATE TEMP TABLE cert_payer ON COMMIT DROP AS
-            SELECT pl.n, pl.id_hash, pl.credit_code AS payer, {AllMonths} AS mask, true AS own, rel.unit_id IS NOT NULL AS has_rel,
-                   make_date(pl.year, 1, 1) AS year_start, make_date(pl.year, 12, 1) AS year_end,
-                   CASE WHEN rel.unit_id IS NULL THEN mw.minimums END AS minimums, mw.rk
+            SELECT pl.n, pl.id_hash, pl.year, pl.credit_code AS payer, {AllMonths} AS mask, true AS own, rel.unit_id IS NOT NULL AS has_rel, mw.rk
             FROM cert_pl pl
             JOIN cert_mw mw ON mw.region_code = pl.region_code AND mw.year = pl.year
             LEFT JOIN (SELECT DISTINCT unit_id, credit_code, year FROM cert_rel) rel
                    ON rel.unit_id = pl.unit_id AND rel.credit_code = pl.credit_code AND rel.year = pl.year
             UNION ALL
-            SELECT pl.n, pl.id_hash, r.payer, r.mask, false, true, make_date(pl.year, 1, 1), make_date(pl.year, 12, 1), NULL, mw.rk
+            SELECT pl.n, pl.id_hash, pl.year, r.payer, r.mask, false, true, mw.rk
             FROM cert_pl pl
             JOIN cert_rel r ON r.unit_id = pl.unit_id AND r.credit_code = pl.credit_code AND r.year = pl.year
             JOIN cert_mw mw ON mw.region_code = pl.region_code AND mw.year = pl.year;
@@ -140,41 +138,27 @@ internal sealed class CertificationEngine(IDbSession db)
         """;
 
     /// <summary>
-    /// One pass over the paid pensions and wages of the group's months, hash-joined to the payers that count: per placement the
-    /// months paid by the unit itself, by a related unit in force, with any counted wage, and with a wage below the minimum.
-    /// Placements with related units are first grouped per month: their wage is the sum over the counting payers (in cents).
+    /// The linkage data of each placement from <c>linkage_year</c> (one row a person, year and payer): the months paid by the unit
+    /// itself, by a related unit in force, with a counted wage, and with that wage below the minimum. A placement without related
+    /// units reads its own row; one with related units sums each month's wages over the payers counting that month.
     /// </summary>
-    private const string Link = """
+    private static readonly string Link = $"""
         CREATE TEMP TABLE cert_link ON COMMIT DROP AS
-        SELECT g.n, bit_or(g.si_own) AS si_own, bit_or(g.si_rel) AS si_rel, bit_or(g.w_any) AS w_any,
-               bit_or(CASE WHEN g.mi < 0 THEN g.w_low WHEN g.w_cents < mw.minimums[g.mi + 1] * 100 THEN 1 << g.mi ELSE 0 END) AS w_low
-        FROM (
-            SELECT j.n, j.rk, CASE WHEN j.has_rel THEN j.mi ELSE -1 END AS mi,
-                   bit_or(CASE WHEN j.kind = 1 AND j.own THEN 1 << j.mi ELSE 0 END) AS si_own,
-                   bit_or(CASE WHEN j.kind = 1 AND NOT j.own THEN 1 << j.mi ELSE 0 END) AS si_rel,
-                   bit_or(CASE WHEN j.kind = 2 THEN 1 << j.mi ELSE 0 END) AS w_any,
-                   bit_or(CASE WHEN j.kind = 2 AND j.amount < j.minimums[j.mi + 1] THEN 1 << j.mi ELSE 0 END) AS w_low,
-                   sum((j.amount * 100)::bigint) FILTER (WHERE j.has_rel AND j.kind = 2) AS w_cents
-            FROM (
-                -- Linkage months are first days (yyyy-MM, checked): the day offset in the year gives the month index, exactly.
-                SELECT cp.n, cp.rk, cp.has_rel, cp.own, cp.minimums, x.kind, x.amount, ((x.month - cp.year_start) * 10 + 150) / 304 AS mi, cp.mask
-                FROM (
-                    SELECT s.id_hash, s.payer_credit_code AS payer, s.month, 1 AS kind, NULL::numeric AS amount
-                    FROM certification.social_insurance s
-                    WHERE s.month BETWEEN @first AND @last AND s.insurance_type = 'pension' AND s.paid
-                    UNION ALL
-                    SELECT w.id_hash, w.payer_credit_code, w.month, 2, w.gross_wage
-                    FROM certification.wage w
-                    WHERE w.month BETWEEN @first AND @last
-                ) x
-                JOIN cert_payer cp ON cp.id_hash = x.id_hash AND cp.payer = x.payer
-                WHERE x.month BETWEEN cp.year_start AND cp.year_end
-            ) j
-            WHERE (j.mask >> j.mi) & 1 = 1
-            GROUP BY 1, 2, 3
-        ) g
-        LEFT JOIN cert_mw mw ON mw.rk = g.rk AND g.mi >= 0
-        GROUP BY g.n;
+        SELECT cp.n, ly.pension_paid AS si_own, 0 AS si_rel, ly.wage_months AS w_any,
+               CASE WHEN ly.wage_cents[1] < mw.cents[1] THEN 1 ELSE 0 END | CASE WHEN ly.wage_cents[2] < mw.cents[2] THEN 2 ELSE 0 END | CASE WHEN ly.wage_cents[3] < mw.cents[3] THEN 4 ELSE 0 END | CASE WHEN ly.wage_cents[4] < mw.cents[4] THEN 8 ELSE 0 END | CASE WHEN ly.wage_cents[5] < mw.cents[5] THEN 16 ELSE 0 END | CASE WHEN ly.wage_cents[6] < mw.cents[6] THEN 32 ELSE 0 END | CASE WHEN ly.wage_cents[7] < mw.cents[7] THEN 64 ELSE 0 END | CASE WHEN ly.wage_cents[8] < mw.cents[8] THEN 128 ELSE 0 END | CASE WHEN ly.wage_cents[9] < mw.cents[9] THEN 256 ELSE 0 END | CASE WHEN ly.wage_cents[10] < mw.cents[10] THEN 512 ELSE 0 END | CASE WHEN ly.wage_cents[11] < mw.cents[11] THEN 1024 ELSE 0 END | CASE WHEN ly.wage_cents[12] < mw.cents[12] THEN 2048 ELSE 0 END AS w_low
+        FROM cert_payer cp
+        JOIN certification.linkage_year ly ON ly.id_hash = cp.id_hash AND ly.year = cp.year AND ly.payer_credit_code = cp.payer
+        JOIN cert_mw mw ON mw.rk = cp.rk
+        WHERE NOT cp.has_rel
+        UNION ALL
+        SELECT cp.n, bit_or(CASE WHEN cp.own THEN ly.pension_paid ELSE 0 END), bit_or(CASE WHEN cp.own THEN 0 ELSE ly.pension_paid & cp.mask END),
+               bit_or(ly.wage_months & cp.mask),
+               CASE WHEN sum(CASE WHEN (cp.mask >> 0) & 1 = 1 THEN ly.wage_cents[1] END) < min(mw.cents[1]) THEN 1 ELSE 0 END | CASE WHEN sum(CASE WHEN (cp.mask >> 1) & 1 = 1 THEN ly.wage_cents[2] END) < min(mw.cents[2]) THEN 2 ELSE 0 END | CASE WHEN sum(CASE WHEN (cp.mask >> 2) & 1 = 1 THEN ly.wage_cents[3] END) < min(mw.cents[3]) THEN 4 ELSE 0 END | CASE WHEN sum(CASE WHEN (cp.mask >> 3) & 1 = 1 THEN ly.wage_cents[4] END) < min(mw.cents[4]) THEN 8 ELSE 0 END | CASE WHEN sum(CASE WHEN (cp.mask >> 4) & 1 = 1 THEN ly.wage_cents[5] END) < min(mw.cents[5]) THEN 16 ELSE 0 END | CASE WHEN sum(CASE WHEN (cp.mask >> 5) & 1 = 1 THEN ly.wage_cents[6] END) < min(mw.cents[6]) THEN 32 ELSE 0 END | CASE WHEN sum(CASE WHEN (cp.mask >> 6) & 1 = 1 THEN ly.wage_cents[7] END) < min(mw.cents[7]) THEN 64 ELSE 0 END | CASE WHEN sum(CASE WHEN (cp.mask >> 7) & 1 = 1 THEN ly.wage_cents[8] END) < min(mw.cents[8]) THEN 128 ELSE 0 END | CASE WHEN sum(CASE WHEN (cp.mask >> 8) & 1 = 1 THEN ly.wage_cents[9] END) < min(mw.cents[9]) THEN 256 ELSE 0 END | CASE WHEN sum(CASE WHEN (cp.mask >> 9) & 1 = 1 THEN ly.wage_cents[10] END) < min(mw.cents[10]) THEN 512 ELSE 0 END | CASE WHEN sum(CASE WHEN (cp.mask >> 10) & 1 = 1 THEN ly.wage_cents[11] END) < min(mw.cents[11]) THEN 1024 ELSE 0 END | CASE WHEN sum(CASE WHEN (cp.mask >> 11) & 1 = 1 THEN ly.wage_cents[12] END) < min(mw.cents[12]) THEN 2048 ELSE 0 END
+        FROM cert_payer cp
+        JOIN certification.linkage_year ly ON ly.id_hash = cp.id_hash AND ly.year = cp.year AND ly.payer_credit_code = cp.payer
+        JOIN cert_mw mw ON mw.rk = cp.rk
+        WHERE cp.has_rel
+        GROUP BY cp.n;
         ANALYZE cert_link;
         """;
 
@@ -265,12 +249,12 @@ internal sealed class CertificationEngine(IDbSession db)
         await db.ExecuteAsync(Prepare(wholeYear is null
             ? "(p.id_hash, p.business_year) IN (SELECT t.id_hash, t.business_year FROM certification.placement t JOIN cert_target USING (id))"
             : "p.business_year = @year"), new { year = wholeYear }, ct);
-        var years = await db.QuerySingleAsync<(int?, int?, long)>("SELECT min(year), max(year), count(*) FROM cert_pl", null, ct);
-        if (years.Item3 >= LargeGroup)
+        var size = await db.ExecuteScalarAsync<long>("SELECT count(*) FROM cert_pl", null, ct);
+        if (size >= LargeGroup)
             // Large groups: the planner underestimates the joins of the temp tables (correlated keys) and would sort-group millions
             // of rows; hashing is right for every statement of such a group (each table is read once, whole).
             await db.ExecuteAsync("SET LOCAL enable_sort = off", null, ct);
-        await db.ExecuteAsync(Link, new { first = new DateOnly(years.Item1 ?? 1, 1, 1), last = new DateOnly(years.Item2 ?? 1, 12, 1) }, ct);
+        await db.ExecuteAsync(Link, null, ct);
         await db.ExecuteAsync(Evaluate, null, ct);
         await db.ExecuteAsync(FindChanged, null, ct);
 

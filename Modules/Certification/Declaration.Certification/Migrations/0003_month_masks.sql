@@ -83,6 +83,3 @@ SELECT r.placement_id, m.month::smallint AS month,
 FROM certification.placement_months r
 CROSS JOIN generate_series(1, 12) AS m(month);
 
--- Linkage months are months (yyyy-MM): the first day. The engine relies on it to turn a month into its index by arithmetic.
-ALTER TABLE certification.social_insurance ADD CONSTRAINT social_insurance_month_first_day CHECK (date_trunc('month', month) = month);
-ALTER TABLE certification.wage ADD CONSTRAINT wage_month_first_day CHECK (date_trunc('month', month) = month);

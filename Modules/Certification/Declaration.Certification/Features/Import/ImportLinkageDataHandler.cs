@@ -6,6 +6,7 @@ using Declaration.BuildingBlocks.Domain;
 using Declaration.BuildingBlocks.Errors;
 using Declaration.BuildingBlocks.Security;
 using Declaration.Certification.Contracts;
+using Declaration.Certification.Domain;
 using Mediator;
 using Npgsql;
 using NpgsqlTypes;
@@ -50,6 +51,7 @@ internal sealed class ImportLinkageDataHandler(IDbSession db, ICurrentUser user,
                         RETURNING t.id_hash, (xmax = 0) AS inserted
                     )
                     """, ct);
+                await db.ExecuteAsync(LinkageYear.RefreshPensions, null, ct);
                 break;
             case "wages":
                 rows = await WagesAsync(connection, hashing, errors, warnings, today, ct);
@@ -62,6 +64,7 @@ internal sealed class ImportLinkageDataHandler(IDbSession db, ICurrentUser user,
                         RETURNING t.id_hash, (xmax = 0) AS inserted
                     )
                     """, ct);
+                await db.ExecuteAsync(LinkageYear.RefreshWages, null, ct);
                 break;
             case "minimum-wages":
                 rows = await MinimumWagesAsync(connection, hashing, errors, ct);

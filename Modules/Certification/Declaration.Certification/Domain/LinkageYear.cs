@@ -1,0 +1,44 @@
+namespace Declaration.Certification.Domain;
+
+/// <summary>
+/// <c>linkage_year</c>: the linkage data a year at a time (per person, year and payer: months of paid pension, months with a wage
+/// and those wages in cents). An import refreshes the rows of every (person, payer, year) its file touches, from the base rows,
+/// in the same transaction; the certification engine reads these rows instead of the monthly records.
+/// </summary>
+internal static class LinkageYear
+{
+    /// <summary>The keys of the file just imported (temp table <c>cert_import</c>).</summary>
+    private const string Keys = "SELECT DISTINCT id_hash, payer_credit_code AS payer, date_part('year', month)::int AS year FROM cert_import";
+
+    public const string RefreshPensions = $"""
+        ANALYZE cert_import;
+        INSERT INTO certification.linkage_year AS ly (id_hash, year, payer_credit_code, pension_paid)
+        SELECT k.id_hash, k.year, k.payer, coalesce(bit_or(1 << (date_part('month', s.month)::int - 1)), 0)
+        FROM ({Keys}) k
+        LEFT JOIN certification.social_insurance s
+               ON s.id_hash = k.id_hash AND s.payer_credit_code = k.payer AND s.insurance_type = 'pension' AND s.paid
+              AND s.month >= make_date(k.year, 1, 1) AND s.month < make_date(k.year + 1, 1, 1)
+        GROUP BY k.id_hash, k.year, k.payer
+        ON CONFLICT (id_hash, year, payer_credit_code) DO UPDATE SET pension_paid = EXCLUDED.pension_paid
+        WHERE ly.pension_paid <> EXCLUDED.pension_paid
+        """;
+
+    public const string RefreshWages = $"""
+        ANALYZE cert_import;
+        INSERT INTO certification.linkage_year AS ly (id_hash, year, payer_credit_code, wage_months, wage_cents)
+        SELECT w.id_hash, w.year, w.payer, coalesce(bit_or(1 << (w.m - 1)), 0),
+               ARRAY[max(w.cents) FILTER (WHERE w.m = 1), max(w.cents) FILTER (WHERE w.m = 2), max(w.cents) FILTER (WHERE w.m = 3),
+                       max(w.cents) FILTER (WHERE w.m = 4), max(w.cents) FILTER (WHERE w.m = 5), max(w.cents) FILTER (WHERE w.m = 6),
+                       max(w.cents) FILTER (WHERE w.m = 7), max(w.cents) FILTER (WHERE w.m = 8), max(w.cents) FILTER (WHERE w.m = 9),
+                       max(w.cents) FILTER (WHERE w.m = 10), max(w.cents) FILTER (WHERE w.m = 11), max(w.cents) FILTER (WHERE w.m = 12)]
+        FROM (
+            SELECT k.id_hash, k.year, k.payer, date_part('month', x.month)::int AS m, (x.gross_wage * 100)::bigint AS cents
+            FROM ({Keys}) k
+            JOIN certification.wage x ON x.id_hash = k.id_hash AND x.payer_credit_code = k.payer
+                 AND x.month >= make_date(k.year, 1, 1) AND x.month < make_date(k.year + 1, 1, 1)
+        ) w
+        GROUP BY w.id_hash, w.year, w.payer
+        ON CONFLICT (id_hash, year, payer_credit_code) DO UPDATE SET wage_months = EXCLUDED.wage_months, wage_cents = EXCLUDED.wage_cents
+        WHERE (ly.wage_months, ly.wage_cents) IS DISTINCT FROM (EXCLUDED.wage_months, EXCLUDED.wage_cents)
+        """;
+}
