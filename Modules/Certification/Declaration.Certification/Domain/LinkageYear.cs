@@ -2,7 +2,7 @@ namespace Declaration.Certification.Domain;
 
 /// <summary>
 /// <c>linkage_year</c>: the linkage data a year at a time (per person, year and payer: months of paid pension, months with a wage
-/// and those wages in cents). An import refreshes the rows of every (person, payer, year) its file touches, from the base rows,
+/// and those wages in cents, w1..w12, 0 where there is none). An import refreshes the rows of every (person, payer, year) its file touches, from the base rows,
 /// in the same transaction; the certification engine reads these rows instead of the monthly records.
 /// </summary>
 internal static class LinkageYear
@@ -25,12 +25,12 @@ internal static class LinkageYear
 
     public const string RefreshWages = $"""
         ANALYZE cert_import;
-        INSERT INTO certification.linkage_year AS ly (id_hash, year, payer_credit_code, wage_months, wage_cents)
+        INSERT INTO certification.linkage_year AS ly (id_hash, year, payer_credit_code, wage_months, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12)
         SELECT w.id_hash, w.year, w.payer, coalesce(bit_or(1 << (w.m - 1)), 0),
-               ARRAY[max(w.cents) FILTER (WHERE w.m = 1), max(w.cents) FILTER (WHERE w.m = 2), max(w.cents) FILTER (WHERE w.m = 3),
-                       max(w.cents) FILTER (WHERE w.m = 4), max(w.cents) FILTER (WHERE w.m = 5), max(w.cents) FILTER (WHERE w.m = 6),
-                       max(w.cents) FILTER (WHERE w.m = 7), max(w.cents) FILTER (WHERE w.m = 8), max(w.cents) FILTER (WHERE w.m = 9),
-                       max(w.cents) FILTER (WHERE w.m = 10), max(w.cents) FILTER (WHERE w.m = 11), max(w.cents) FILTER (WHERE w.m = 12)]
+               coalesce(max(w.cents) FILTER (WHERE w.m = 1), 0), coalesce(max(w.cents) FILTER (WHERE w.m = 2), 0), coalesce(max(w.cents) FILTER (WHERE w.m = 3), 0),
+               coalesce(max(w.cents) FILTER (WHERE w.m = 4), 0), coalesce(max(w.cents) FILTER (WHERE w.m = 5), 0), coalesce(max(w.cents) FILTER (WHERE w.m = 6), 0),
+               coalesce(max(w.cents) FILTER (WHERE w.m = 7), 0), coalesce(max(w.cents) FILTER (WHERE w.m = 8), 0), coalesce(max(w.cents) FILTER (WHERE w.m = 9), 0),
+               coalesce(max(w.cents) FILTER (WHERE w.m = 10), 0), coalesce(max(w.cents) FILTER (WHERE w.m = 11), 0), coalesce(max(w.cents) FILTER (WHERE w.m = 12), 0)
         FROM (
             SELECT k.id_hash, k.year, k.payer, date_part('month', x.month)::int AS m, (x.gross_wage * 100)::bigint AS cents
             FROM ({Keys}) k
@@ -38,7 +38,7 @@ internal static class LinkageYear
                  AND x.month >= make_date(k.year, 1, 1) AND x.month < make_date(k.year + 1, 1, 1)
         ) w
         GROUP BY w.id_hash, w.year, w.payer
-        ON CONFLICT (id_hash, year, payer_credit_code) DO UPDATE SET wage_months = EXCLUDED.wage_months, wage_cents = EXCLUDED.wage_cents
-        WHERE (ly.wage_months, ly.wage_cents) IS DISTINCT FROM (EXCLUDED.wage_months, EXCLUDED.wage_cents)
+        ON CONFLICT (id_hash, year, payer_credit_code) DO UPDATE SET wage_months = EXCLUDED.wage_months, w1 = EXCLUDED.w1, w2 = EXCLUDED.w2, w3 = EXCLUDED.w3, w4 = EXCLUDED.w4, w5 = EXCLUDED.w5, w6 = EXCLUDED.w6, w7 = EXCLUDED.w7, w8 = EXCLUDED.w8, w9 = EXCLUDED.w9, w10 = EXCLUDED.w10, w11 = EXCLUDED.w11, w12 = EXCLUDED.w12
+        WHERE (ly.wage_months, ly.w1, ly.w2, ly.w3, ly.w4, ly.w5, ly.w6, ly.w7, ly.w8, ly.w9, ly.w10, ly.w11, ly.w12) IS DISTINCT FROM (EXCLUDED.wage_months, EXCLUDED.w1, EXCLUDED.w2, EXCLUDED.w3, EXCLUDED.w4, EXCLUDED.w5, EXCLUDED.w6, EXCLUDED.w7, EXCLUDED.w8, EXCLUDED.w9, EXCLUDED.w10, EXCLUDED.w11, EXCLUDED.w12)
         """;
 }

@@ -50,9 +50,9 @@ internal sealed class CertificationEngine(IDbSession db)
     private static string Interval(string from, string to, string year) =>
         Months(MonthIndex(from, year), $"coalesce({MonthIndex(to, year)}, 11)");
 
-    /// <summary>The months where <paramref name="amount"/> is below the minimum of the array <paramref name="minimums"/> (index = month).</summary>
+    /// <summary>The months where <paramref name="amount"/> is below the minimum, columns <paramref name="minimums"/>1..12.</summary>
     private static string BelowMinimum(string amount, string minimums) =>
-        "(" + string.Join(" | ", Enumerable.Range(0, 12).Select(i => $"CASE WHEN {amount} < {minimums}[{i + 1}] THEN {1 << i} ELSE 0 END")) + ")";
+        "(" + string.Join(" | ", Enumerable.Range(0, 12).Select(i => $"CASE WHEN {amount} < {minimums}{i + 1} THEN {1 << i} ELSE 0 END")) + ")";
 
     /// <summary>
     /// The group and its fixed facts: the placements, each with a dense number n and the masks that follow from its dates; the
@@ -61,11 +61,11 @@ internal sealed class CertificationEngine(IDbSession db)
     /// </summary>
     private static string Prepare(string groupFilter) => $"""
         SET LOCAL work_mem = '256MB';
-        DROP TABLE IF EXISTS cert_pl, cert_cert, cert_mw, cert_blocked, cert_rel, cert_payer, cert_link, cert_out, cert_changed;
+        DROP TABLE IF EXISTS cert_pl, cert_cert, cert_mw, cert_blocked, cert_rel, cert_relink, cert_out, cert_changed;
 
         CREATE TEMP TABLE cert_pl ON COMMIT DROP AS
             SELECT (row_number() OVER ())::int AS n, p.id, p.unit_id, p.credit_code, p.id_hash, p.business_year AS year, u.region_code,
-                   p.state = 'Confirmed' AS confirmed, p.contract_ok, p.monthly_wage,
+                   p.state = 'Confirmed' AS confirmed, p.contract_ok, (p.monthly_wage * 100)::bigint AS wage_cents,
                    {Interval("p.employment_start", "p.employment_end", "p.business_year")} AS employed,
                    {Months("0", MonthIndex("p.age16_month", "p.business_year") + " - 1")} AS under16,
                    {Months(MonthIndex("p.retirement_month", "p.business_year"), "11")} AS retired
@@ -77,11 +77,11 @@ internal sealed class CertificationEngine(IDbSession db)
         -- MinimumWage(region, m) for each region and year of the group, as an array (index = month; NULL where none applies):
         -- the most specific region row (exact, city, province), then the latest effective_from ≤ the 1st of m.
         CREATE TEMP TABLE cert_mw ON COMMIT DROP AS
-            SELECT (row_number() OVER ())::int AS rk, r.region_code, r.year, m.minimums, m.cents, m.missing_month
+            SELECT (row_number() OVER ())::int AS rk, r.region_code, r.year, m.minimums, m.missing_month,
+                   {string.Join(", ", Enumerable.Range(1, 12).Select(i => $"(m.minimums[{i}] * 100)::bigint AS c{i}"))}
             FROM (SELECT DISTINCT region_code, year FROM cert_pl WHERE region_code IS NOT NULL) r
             CROSS JOIN LATERAL (
-                SELECT array_agg(mw.monthly_minimum ORDER BY g.m) AS minimums, array_agg((mw.monthly_minimum * 100)::bigint ORDER BY g.m) AS cents,
-                       min(g.m) FILTER (WHERE mw.monthly_minimum IS NULL) AS missing_month
+                SELECT array_agg(mw.monthly_minimum ORDER BY g.m) AS minimums, min(g.m) FILTER (WHERE mw.monthly_minimum IS NULL) AS missing_month
                 FROM generate_series(1, 12) g(m)
                 LEFT JOIN LATERAL (
                     SELECT w.monthly_minimum FROM certification.minimum_wage w
@@ -99,6 +99,7 @@ internal sealed class CertificationEngine(IDbSession db)
             WHERE pl.region_code IS NULL OR mw.missing_month IS NOT NULL
             GROUP BY pl.unit_id;
         DELETE FROM cert_pl WHERE unit_id IN (SELECT unit_id FROM cert_blocked);
+        ANALYZE cert_mw;
 
         -- Certificate cover per placement: the months some certificate's effective interval (issued_on to the earlier of
         -- valid_until and the day before revoked_on) touches, and those a severe one touches. No row: the person has no certificate.
@@ -111,6 +112,7 @@ internal sealed class CertificationEngine(IDbSession db)
             CROSS JOIN LATERAL (SELECT least(c.valid_until, c.revoked_on - 1) AS until) e
             CROSS JOIN LATERAL (SELECT CASE WHEN e.until < c.issued_on THEN 0 ELSE {Interval("c.issued_on", "e.until", "pl.year")} END AS cover) v
             GROUP BY pl.n;
+        ANALYZE cert_cert;
 
         -- Related units in force (months mask) per unit, own credit code excluded (the unit pays as itself).
         CREATE TEMP TABLE cert_rel ON COMMIT DROP AS
@@ -120,46 +122,32 @@ internal sealed class CertificationEngine(IDbSession db)
             JOIN certification.related_unit r ON r.unit_id = x.unit_id AND r.related_credit_code <> x.credit_code
             GROUP BY 1, 2, 3, 4
             HAVING bit_or({Interval("r.valid_from", "r.valid_to", "x.year")}) <> 0;
+        ANALYZE cert_rel;
 
-        -- The payers whose linkage data counts for a placement, with the months it counts in: the unit itself all year, each
-        -- related unit while in force.
-        CREATE TEMP TABLE cert_payer ON COMMIT DROP AS
-            SELECT pl.n, pl.id_hash, pl.year, pl.credit_code AS payer, {AllMonths} AS mask, true AS own, rel.unit_id IS NOT NULL AS has_rel, mw.rk
-            FROM cert_pl pl
-            JOIN cert_mw mw ON mw.region_code = pl.region_code AND mw.year = pl.year
-            LEFT JOIN (SELECT DISTINCT unit_id, credit_code, year FROM cert_rel) rel
-                   ON rel.unit_id = pl.unit_id AND rel.credit_code = pl.credit_code AND rel.year = pl.year
-            UNION ALL
-            SELECT pl.n, pl.id_hash, pl.year, r.payer, r.mask, false, true, mw.rk
-            FROM cert_pl pl
-            JOIN cert_rel r ON r.unit_id = pl.unit_id AND r.credit_code = pl.credit_code AND r.year = pl.year
-            JOIN cert_mw mw ON mw.region_code = pl.region_code AND mw.year = pl.year;
-        ANALYZE cert_payer;
         """;
 
     /// <summary>
-    /// The linkage data of each placement from <c>linkage_year</c> (one row a person, year and payer): the months paid by the unit
-    /// itself, by a related unit in force, with a counted wage, and with that wage below the minimum. A placement without related
-    /// units reads its own row; one with related units sums each month's wages over the payers counting that month.
+    /// The linkage data of placements whose units have related units (from <c>linkage_year</c>): the months related units in force
+    /// paid the pension, and over the unit itself and those related units the months with a wage and each month's wage sum (cents).
     /// </summary>
-    private static readonly string Link = $"""
-        CREATE TEMP TABLE cert_link ON COMMIT DROP AS
-        SELECT cp.n, ly.pension_paid AS si_own, 0 AS si_rel, ly.wage_months AS w_any,
-               CASE WHEN ly.wage_cents[1] < mw.cents[1] THEN 1 ELSE 0 END | CASE WHEN ly.wage_cents[2] < mw.cents[2] THEN 2 ELSE 0 END | CASE WHEN ly.wage_cents[3] < mw.cents[3] THEN 4 ELSE 0 END | CASE WHEN ly.wage_cents[4] < mw.cents[4] THEN 8 ELSE 0 END | CASE WHEN ly.wage_cents[5] < mw.cents[5] THEN 16 ELSE 0 END | CASE WHEN ly.wage_cents[6] < mw.cents[6] THEN 32 ELSE 0 END | CASE WHEN ly.wage_cents[7] < mw.cents[7] THEN 64 ELSE 0 END | CASE WHEN ly.wage_cents[8] < mw.cents[8] THEN 128 ELSE 0 END | CASE WHEN ly.wage_cents[9] < mw.cents[9] THEN 256 ELSE 0 END | CASE WHEN ly.wage_cents[10] < mw.cents[10] THEN 512 ELSE 0 END | CASE WHEN ly.wage_cents[11] < mw.cents[11] THEN 1024 ELSE 0 END | CASE WHEN ly.wage_cents[12] < mw.cents[12] THEN 2048 ELSE 0 END AS w_low
-        FROM cert_payer cp
-        JOIN certification.linkage_year ly ON ly.id_hash = cp.id_hash AND ly.year = cp.year AND ly.payer_credit_code = cp.payer
-        JOIN cert_mw mw ON mw.rk = cp.rk
-        WHERE NOT cp.has_rel
-        UNION ALL
-        SELECT cp.n, bit_or(CASE WHEN cp.own THEN ly.pension_paid ELSE 0 END), bit_or(CASE WHEN cp.own THEN 0 ELSE ly.pension_paid & cp.mask END),
-               bit_or(ly.wage_months & cp.mask),
-               CASE WHEN sum(CASE WHEN (cp.mask >> 0) & 1 = 1 THEN ly.wage_cents[1] END) < min(mw.cents[1]) THEN 1 ELSE 0 END | CASE WHEN sum(CASE WHEN (cp.mask >> 1) & 1 = 1 THEN ly.wage_cents[2] END) < min(mw.cents[2]) THEN 2 ELSE 0 END | CASE WHEN sum(CASE WHEN (cp.mask >> 2) & 1 = 1 THEN ly.wage_cents[3] END) < min(mw.cents[3]) THEN 4 ELSE 0 END | CASE WHEN sum(CASE WHEN (cp.mask >> 3) & 1 = 1 THEN ly.wage_cents[4] END) < min(mw.cents[4]) THEN 8 ELSE 0 END | CASE WHEN sum(CASE WHEN (cp.mask >> 4) & 1 = 1 THEN ly.wage_cents[5] END) < min(mw.cents[5]) THEN 16 ELSE 0 END | CASE WHEN sum(CASE WHEN (cp.mask >> 5) & 1 = 1 THEN ly.wage_cents[6] END) < min(mw.cents[6]) THEN 32 ELSE 0 END | CASE WHEN sum(CASE WHEN (cp.mask >> 6) & 1 = 1 THEN ly.wage_cents[7] END) < min(mw.cents[7]) THEN 64 ELSE 0 END | CASE WHEN sum(CASE WHEN (cp.mask >> 7) & 1 = 1 THEN ly.wage_cents[8] END) < min(mw.cents[8]) THEN 128 ELSE 0 END | CASE WHEN sum(CASE WHEN (cp.mask >> 8) & 1 = 1 THEN ly.wage_cents[9] END) < min(mw.cents[9]) THEN 256 ELSE 0 END | CASE WHEN sum(CASE WHEN (cp.mask >> 9) & 1 = 1 THEN ly.wage_cents[10] END) < min(mw.cents[10]) THEN 512 ELSE 0 END | CASE WHEN sum(CASE WHEN (cp.mask >> 10) & 1 = 1 THEN ly.wage_cents[11] END) < min(mw.cents[11]) THEN 1024 ELSE 0 END | CASE WHEN sum(CASE WHEN (cp.mask >> 11) & 1 = 1 THEN ly.wage_cents[12] END) < min(mw.cents[12]) THEN 2048 ELSE 0 END
-        FROM cert_payer cp
-        JOIN certification.linkage_year ly ON ly.id_hash = cp.id_hash AND ly.year = cp.year AND ly.payer_credit_code = cp.payer
-        JOIN cert_mw mw ON mw.rk = cp.rk
-        WHERE cp.has_rel
-        GROUP BY cp.n;
-        ANALYZE cert_link;
+    private static readonly string Relink = $"""
+        CREATE TEMP TABLE cert_relink ON COMMIT DROP AS
+        SELECT r.n, bit_or(CASE WHEN r.own THEN 0 ELSE ly.pension_paid & r.mask END) AS si_rel, bit_or(ly.wage_months & r.mask) AS w_any,
+               sum(CASE WHEN (r.mask >> 0) & 1 = 1 THEN ly.w1 ELSE 0 END)::bigint AS s1, sum(CASE WHEN (r.mask >> 1) & 1 = 1 THEN ly.w2 ELSE 0 END)::bigint AS s2,
+               sum(CASE WHEN (r.mask >> 2) & 1 = 1 THEN ly.w3 ELSE 0 END)::bigint AS s3, sum(CASE WHEN (r.mask >> 3) & 1 = 1 THEN ly.w4 ELSE 0 END)::bigint AS s4,
+               sum(CASE WHEN (r.mask >> 4) & 1 = 1 THEN ly.w5 ELSE 0 END)::bigint AS s5, sum(CASE WHEN (r.mask >> 5) & 1 = 1 THEN ly.w6 ELSE 0 END)::bigint AS s6,
+               sum(CASE WHEN (r.mask >> 6) & 1 = 1 THEN ly.w7 ELSE 0 END)::bigint AS s7, sum(CASE WHEN (r.mask >> 7) & 1 = 1 THEN ly.w8 ELSE 0 END)::bigint AS s8,
+               sum(CASE WHEN (r.mask >> 8) & 1 = 1 THEN ly.w9 ELSE 0 END)::bigint AS s9, sum(CASE WHEN (r.mask >> 9) & 1 = 1 THEN ly.w10 ELSE 0 END)::bigint AS s10,
+               sum(CASE WHEN (r.mask >> 10) & 1 = 1 THEN ly.w11 ELSE 0 END)::bigint AS s11, sum(CASE WHEN (r.mask >> 11) & 1 = 1 THEN ly.w12 ELSE 0 END)::bigint AS s12
+        FROM (SELECT pl.n, pl.id_hash, pl.year, cr.payer, cr.mask, false AS own
+              FROM cert_pl pl JOIN cert_rel cr ON cr.unit_id = pl.unit_id AND cr.credit_code = pl.credit_code AND cr.year = pl.year
+              UNION ALL
+              SELECT pl.n, pl.id_hash, pl.year, pl.credit_code, {AllMonths}, true
+              FROM cert_pl pl
+              WHERE EXISTS (SELECT 1 FROM cert_rel cr WHERE cr.unit_id = pl.unit_id AND cr.credit_code = pl.credit_code AND cr.year = pl.year)) r
+        JOIN certification.linkage_year ly ON ly.id_hash = r.id_hash AND ly.year = r.year AND ly.payer_credit_code = r.payer
+        GROUP BY r.n;
+        ANALYZE cert_relink;
         """;
 
     /// <summary>Every check of §3 as a mask per placement; §4 afterwards, among persons with several placements only.</summary>
@@ -170,29 +158,34 @@ internal sealed class CertificationEngine(IDbSession db)
                                | x.si_not_paid | x.wage_below_minimum) AS qualifies,
                0 AS duplicate_declaration
         FROM (
-            SELECT pl.id, pl.id_hash, pl.year, pl.confirmed,
+            SELECT pl.id, pl.n, pl.confirmed,
                    coalesce(c.covered, 0) AS covered, coalesce(c.severe, 0) AS severe,
                    pl.retired AS age_retired, pl.under16 AS age_under_16,
                    CASE WHEN c.n IS NULL THEN 0 ELSE {AllMonths} & ~c.covered END AS cert_invalid,
                    CASE WHEN c.n IS NULL THEN {AllMonths} ELSE 0 END AS cert_none,
                    CASE WHEN pl.contract_ok THEN 0 ELSE {AllMonths} END AS contract_too_short,
                    {AllMonths} & ~pl.employed AS not_employed,
-                   {AllMonths} & ~(coalesce(l.si_own, 0) | coalesce(l.si_rel, 0)) AS si_not_paid,
-                   coalesce(l.w_low, 0) | ({BelowMinimum("pl.monthly_wage", "mw.minimums")} & ~coalesce(l.w_any, 0)) AS wage_below_minimum,
-                   coalesce(l.si_rel, 0) & ~coalesce(l.si_own, 0) AS via_related_unit,
-                   coalesce(l.si_own, 0) AS self_paid
+                   {AllMonths} & ~(coalesce(ly.pension_paid, 0) | coalesce(rl.si_rel, 0)) AS si_not_paid,
+                   -- wage(m): the wage records of the unit itself and its related units in force that month; none: the declared wage.
+                   CASE WHEN rl.n IS NULL THEN (CASE WHEN ly.w1 < mw.c1 THEN 1 ELSE 0 END | CASE WHEN ly.w2 < mw.c2 THEN 2 ELSE 0 END | CASE WHEN ly.w3 < mw.c3 THEN 4 ELSE 0 END | CASE WHEN ly.w4 < mw.c4 THEN 8 ELSE 0 END | CASE WHEN ly.w5 < mw.c5 THEN 16 ELSE 0 END | CASE WHEN ly.w6 < mw.c6 THEN 32 ELSE 0 END | CASE WHEN ly.w7 < mw.c7 THEN 64 ELSE 0 END | CASE WHEN ly.w8 < mw.c8 THEN 128 ELSE 0 END | CASE WHEN ly.w9 < mw.c9 THEN 256 ELSE 0 END | CASE WHEN ly.w10 < mw.c10 THEN 512 ELSE 0 END | CASE WHEN ly.w11 < mw.c11 THEN 1024 ELSE 0 END | CASE WHEN ly.w12 < mw.c12 THEN 2048 ELSE 0 END) & coalesce(ly.wage_months, 0)
+                        ELSE (CASE WHEN rl.s1 < mw.c1 THEN 1 ELSE 0 END | CASE WHEN rl.s2 < mw.c2 THEN 2 ELSE 0 END | CASE WHEN rl.s3 < mw.c3 THEN 4 ELSE 0 END | CASE WHEN rl.s4 < mw.c4 THEN 8 ELSE 0 END | CASE WHEN rl.s5 < mw.c5 THEN 16 ELSE 0 END | CASE WHEN rl.s6 < mw.c6 THEN 32 ELSE 0 END | CASE WHEN rl.s7 < mw.c7 THEN 64 ELSE 0 END | CASE WHEN rl.s8 < mw.c8 THEN 128 ELSE 0 END | CASE WHEN rl.s9 < mw.c9 THEN 256 ELSE 0 END | CASE WHEN rl.s10 < mw.c10 THEN 512 ELSE 0 END | CASE WHEN rl.s11 < mw.c11 THEN 1024 ELSE 0 END | CASE WHEN rl.s12 < mw.c12 THEN 2048 ELSE 0 END) & rl.w_any END
+                   | ({BelowMinimum("pl.wage_cents", "mw.c")} & ~coalesce(rl.w_any, ly.wage_months, 0)) AS wage_below_minimum,
+                   coalesce(rl.si_rel, 0) & ~coalesce(ly.pension_paid, 0) AS via_related_unit,
+                   coalesce(ly.pension_paid, 0) AS self_paid
             FROM cert_pl pl
             JOIN cert_mw mw ON mw.region_code = pl.region_code AND mw.year = pl.year
             LEFT JOIN cert_cert c ON c.n = pl.n
-            LEFT JOIN cert_link l ON l.n = pl.n
+            -- The unit's own linkage row, and what its related units add.
+            LEFT JOIN certification.linkage_year ly ON ly.id_hash = pl.id_hash AND ly.year = pl.year AND ly.payer_credit_code = pl.credit_code
+            LEFT JOIN cert_relink rl ON rl.n = pl.n
         ) x;
 
         -- §4: a month that would qualify for several placements of one person is kept only by the one unit that paid the pension
         -- itself, when exactly one did; otherwise every one of them gets DUPLICATE_DECLARATION.
         WITH multi AS (
-            SELECT o.id, o.id_hash, o.year, o.qualifies, o.qualifies & o.self_paid AS self_ok
-            FROM cert_out o
-            WHERE (o.id_hash, o.year) IN (SELECT id_hash, year FROM cert_out GROUP BY 1, 2 HAVING count(*) > 1)
+            SELECT o.id, pl.id_hash, pl.year, o.qualifies, o.qualifies & o.self_paid AS self_ok
+            FROM cert_out o JOIN cert_pl pl ON pl.n = o.n
+            WHERE (pl.id_hash, pl.year) IN (SELECT id_hash, year FROM cert_pl GROUP BY 1, 2 HAVING count(*) > 1)
         ), counts AS (
             SELECT m.id_hash, m.year, g.mi,
                    count(*) FILTER (WHERE (m.qualifies >> g.mi) & 1 = 1) AS n_ok,
@@ -254,7 +247,7 @@ internal sealed class CertificationEngine(IDbSession db)
             // Large groups: the planner underestimates the joins of the temp tables (correlated keys) and would sort-group millions
             // of rows; hashing is right for every statement of such a group (each table is read once, whole).
             await db.ExecuteAsync("SET LOCAL enable_sort = off", null, ct);
-        await db.ExecuteAsync(Link, null, ct);
+        await db.ExecuteAsync(Relink, null, ct);
         await db.ExecuteAsync(Evaluate, null, ct);
         await db.ExecuteAsync(FindChanged, null, ct);
 
