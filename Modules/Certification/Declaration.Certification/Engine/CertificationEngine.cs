@@ -61,6 +61,7 @@ internal sealed class CertificationEngine(IDbSession db)
     /// </summary>
     private static string Prepare(string groupFilter) => $"""
         SET LOCAL work_mem = '256MB';
+        SET LOCAL jit = off; -- compiling these wide expressions costs more than it saves
         DROP TABLE IF EXISTS cert_pl, cert_cert, cert_mw, cert_blocked, cert_rel, cert_relink, cert_out, cert_changed;
 
         CREATE TEMP TABLE cert_pl ON COMMIT DROP AS
@@ -218,20 +219,21 @@ internal sealed class CertificationEngine(IDbSession db)
         WHERE {Differs("o", "r")}
         """;
 
-    /// <summary>Writes the results that changed or are new, and clears the group's dirty marks.</summary>
+    /// <summary>
+    /// Writes the results that changed (cert_changed) or are new, and clears the group's dirty marks. New rows are a plain insert
+    /// in key order (a speculative insert per row, or random key order, costs more than the rest of the write): a result row
+    /// inserted meanwhile by another transaction for a placement that had none fails this run, which is retried, rather than
+    /// being overwritten.
+    /// </summary>
     private static readonly string Store = $"""
-        WITH up AS (
-            INSERT INTO certification.placement_months AS r (placement_id, {Columns}, computed_at)
-            SELECT id, {Columns}, @now FROM cert_out
-            ON CONFLICT (placement_id) DO UPDATE SET {string.Join(", ", MaskColumns.Select(c => $"{c} = EXCLUDED.{c}"))}, computed_at = EXCLUDED.computed_at
-            WHERE {Differs("EXCLUDED", "r")}
-            RETURNING 1
-        ), clean AS (
-            DELETE FROM certification.placement_dirty d USING cert_out o WHERE d.placement_id = o.id
-            RETURNING 1
-        )
-        SELECT (SELECT count(*) FROM cert_out), (SELECT coalesce(sum(bit_count(qualifies::bit(12))), 0) FROM cert_out)::bigint
-               + 0 * (SELECT count(*) FROM up) + 0 * (SELECT count(*) FROM clean)
+        UPDATE certification.placement_months r SET {string.Join(", ", MaskColumns.Select(c => $"{c} = o.{c}"))}, computed_at = @now
+        FROM cert_out o
+        WHERE r.placement_id = o.id AND o.id IN (SELECT id FROM cert_changed);
+        INSERT INTO certification.placement_months (placement_id, {Columns}, computed_at)
+        SELECT o.id, {string.Join(", ", MaskColumns.Select(c => $"o.{c}"))}, @now FROM cert_out o
+        WHERE NOT EXISTS (SELECT 1 FROM certification.placement_months r WHERE r.placement_id = o.id)
+        ORDER BY o.id;
+        DELETE FROM certification.placement_dirty d USING cert_out o WHERE d.placement_id = o.id;
         """;
 
     /// <summary>Certifies the targets in <c>cert_target</c> (with the other placements of the same persons), or with
@@ -255,7 +257,8 @@ internal sealed class CertificationEngine(IDbSession db)
             ? await db.QueryAsync<ChangedPlacement>("SELECT id AS PlacementId, unit_id AS UnitId, business_year AS BusinessYear, old_q AS OldQualifyingMonths, new_q AS NewQualifyingMonths, masked_name AS MaskedName FROM cert_changed", null, ct)
             : [];
         var changedCount = await db.ExecuteScalarAsync<long>("SELECT count(*) FROM cert_changed", null, ct);
-        var totals = await db.QuerySingleAsync<(long, long)>(Store, new { now }, ct);
+        await db.ExecuteAsync(Store, new { now }, ct);
+        var totals = await db.QuerySingleAsync<(long, long)>("SELECT count(*), coalesce(sum(bit_count(qualifies::bit(12))), 0)::bigint FROM cert_out", null, ct);
         var blocked = await db.QueryAsync<BlockedUnit>("SELECT unit_id AS UnitId, credit_code AS CreditCode, region_code AS RegionCode, reason FROM cert_blocked ORDER BY credit_code", null, ct);
         return new EngineRun(totals.Item1, totals.Item2, changedCount, changed, blocked);
     }
