@@ -59,7 +59,7 @@ internal sealed class CertificationEngine(IDbSession db)
     /// minimum wages of its regions (units without one are blocked and left out); certificate cover per placement; the related
     /// units in force; and the payers whose linkage rows count for each placement.
     /// </summary>
-    private static string Prepare(string groupFilter) => $"""
+    private static string Prepare(string groupFilter, string certificateYears) => $"""
         SET LOCAL work_mem = '256MB';
         SET LOCAL jit = off; -- compiling these wide expressions costs more than it saves
         DROP TABLE IF EXISTS cert_pl, cert_cert, cert_mw, cert_blocked, cert_rel, cert_relink, cert_out, cert_changed;
@@ -102,17 +102,17 @@ internal sealed class CertificationEngine(IDbSession db)
         DELETE FROM cert_pl WHERE unit_id IN (SELECT unit_id FROM cert_blocked);
         ANALYZE cert_mw;
 
-        -- Certificate cover per placement: the months some certificate's effective interval (issued_on to the earlier of
+        -- Certificate cover per person and year: the months some certificate's effective interval (issued_on to the earlier of
         -- valid_until and the day before revoked_on) touches, and those a severe one touches. No row: the person has no certificate.
         CREATE TEMP TABLE cert_cert ON COMMIT DROP AS
-            SELECT pl.n, bit_or(v.cover) AS covered,
+            SELECT c.id_hash, y.year, bit_or(v.cover) AS covered,
                    bit_or(CASE WHEN (c.certificate_type = 'disability' AND c.level <= 2) OR (c.certificate_type = 'veteran' AND c.level <= 3)
                                THEN v.cover ELSE 0 END) AS severe
-            FROM cert_pl pl
-            JOIN certification.certificate c ON c.id_hash = pl.id_hash
+            FROM certification.certificate c
+            {certificateYears}
             CROSS JOIN LATERAL (SELECT least(c.valid_until, c.revoked_on - 1) AS until) e
-            CROSS JOIN LATERAL (SELECT CASE WHEN e.until < c.issued_on THEN 0 ELSE {Interval("c.issued_on", "e.until", "pl.year")} END AS cover) v
-            GROUP BY pl.n;
+            CROSS JOIN LATERAL (SELECT CASE WHEN e.until < c.issued_on THEN 0 ELSE {Interval("c.issued_on", "e.until", "y.year")} END AS cover) v
+            GROUP BY c.id_hash, y.year;
         ANALYZE cert_cert;
 
         -- Related units in force (months mask) per unit, own credit code excluded (the unit pays as itself).
@@ -162,20 +162,21 @@ internal sealed class CertificationEngine(IDbSession db)
             SELECT pl.id, pl.n, pl.confirmed,
                    coalesce(c.covered, 0) AS covered, coalesce(c.severe, 0) AS severe,
                    pl.retired AS age_retired, pl.under16 AS age_under_16,
-                   CASE WHEN c.n IS NULL THEN 0 ELSE {AllMonths} & ~c.covered END AS cert_invalid,
-                   CASE WHEN c.n IS NULL THEN {AllMonths} ELSE 0 END AS cert_none,
+                   CASE WHEN c.id_hash IS NULL THEN 0 ELSE {AllMonths} & ~c.covered END AS cert_invalid,
+                   CASE WHEN c.id_hash IS NULL THEN {AllMonths} ELSE 0 END AS cert_none,
                    CASE WHEN pl.contract_ok THEN 0 ELSE {AllMonths} END AS contract_too_short,
                    {AllMonths} & ~pl.employed AS not_employed,
                    {AllMonths} & ~(coalesce(ly.pension_paid, 0) | coalesce(rl.si_rel, 0)) AS si_not_paid,
                    -- wage(m): the wage records of the unit itself and its related units in force that month; none: the declared wage.
                    CASE WHEN rl.n IS NULL THEN (CASE WHEN ly.w1 < mw.c1 THEN 1 ELSE 0 END | CASE WHEN ly.w2 < mw.c2 THEN 2 ELSE 0 END | CASE WHEN ly.w3 < mw.c3 THEN 4 ELSE 0 END | CASE WHEN ly.w4 < mw.c4 THEN 8 ELSE 0 END | CASE WHEN ly.w5 < mw.c5 THEN 16 ELSE 0 END | CASE WHEN ly.w6 < mw.c6 THEN 32 ELSE 0 END | CASE WHEN ly.w7 < mw.c7 THEN 64 ELSE 0 END | CASE WHEN ly.w8 < mw.c8 THEN 128 ELSE 0 END | CASE WHEN ly.w9 < mw.c9 THEN 256 ELSE 0 END | CASE WHEN ly.w10 < mw.c10 THEN 512 ELSE 0 END | CASE WHEN ly.w11 < mw.c11 THEN 1024 ELSE 0 END | CASE WHEN ly.w12 < mw.c12 THEN 2048 ELSE 0 END) & coalesce(ly.wage_months, 0)
                         ELSE (CASE WHEN rl.s1 < mw.c1 THEN 1 ELSE 0 END | CASE WHEN rl.s2 < mw.c2 THEN 2 ELSE 0 END | CASE WHEN rl.s3 < mw.c3 THEN 4 ELSE 0 END | CASE WHEN rl.s4 < mw.c4 THEN 8 ELSE 0 END | CASE WHEN rl.s5 < mw.c5 THEN 16 ELSE 0 END | CASE WHEN rl.s6 < mw.c6 THEN 32 ELSE 0 END | CASE WHEN rl.s7 < mw.c7 THEN 64 ELSE 0 END | CASE WHEN rl.s8 < mw.c8 THEN 128 ELSE 0 END | CASE WHEN rl.s9 < mw.c9 THEN 256 ELSE 0 END | CASE WHEN rl.s10 < mw.c10 THEN 512 ELSE 0 END | CASE WHEN rl.s11 < mw.c11 THEN 1024 ELSE 0 END | CASE WHEN rl.s12 < mw.c12 THEN 2048 ELSE 0 END) & rl.w_any END
-                   | ({BelowMinimum("pl.wage_cents", "mw.c")} & ~coalesce(rl.w_any, ly.wage_months, 0)) AS wage_below_minimum,
+                   | CASE WHEN coalesce(rl.w_any, ly.wage_months) = {AllMonths} THEN 0
+                          ELSE {BelowMinimum("pl.wage_cents", "mw.c")} & ~coalesce(rl.w_any, ly.wage_months, 0) END AS wage_below_minimum,
                    coalesce(rl.si_rel, 0) & ~coalesce(ly.pension_paid, 0) AS via_related_unit,
                    coalesce(ly.pension_paid, 0) AS self_paid
             FROM cert_pl pl
             JOIN cert_mw mw ON mw.region_code = pl.region_code AND mw.year = pl.year
-            LEFT JOIN cert_cert c ON c.n = pl.n
+            LEFT JOIN cert_cert c ON c.id_hash = pl.id_hash AND c.year = pl.year
             -- The unit's own linkage row, and what its related units add.
             LEFT JOIN certification.linkage_year ly ON ly.id_hash = pl.id_hash AND ly.year = pl.year AND ly.payer_credit_code = pl.credit_code
             LEFT JOIN cert_relink rl ON rl.n = pl.n
@@ -241,9 +242,11 @@ internal sealed class CertificationEngine(IDbSession db)
     public async Task<EngineRun> RunAsync(DateTimeOffset now, CancellationToken ct, bool fetchChanged = true, int? wholeYear = null)
     {
         if (db.Transaction is null) throw new InvalidOperationException("The engine runs inside a transaction.");
-        await db.ExecuteAsync(Prepare(wholeYear is null
-            ? "(p.id_hash, p.business_year) IN (SELECT t.id_hash, t.business_year FROM certification.placement t JOIN cert_target USING (id))"
-            : "p.business_year = @year"), new { year = wholeYear }, ct);
+        await db.ExecuteAsync(wholeYear is null
+            ? Prepare("(p.id_hash, p.business_year) IN (SELECT t.id_hash, t.business_year FROM certification.placement t JOIN cert_target USING (id))",
+                      "JOIN (SELECT DISTINCT id_hash, year FROM cert_pl) y ON y.id_hash = c.id_hash")
+            // The whole year: every certificate, no join to the group first (nearly every holder has a placement).
+            : Prepare("p.business_year = @year", "CROSS JOIN (SELECT @year AS year) y"), new { year = wholeYear }, ct);
         var size = await db.ExecuteScalarAsync<long>("SELECT count(*) FROM cert_pl", null, ct);
         if (size >= LargeGroup)
             // Large groups: the planner underestimates the joins of the temp tables (correlated keys) and would sort-group millions
