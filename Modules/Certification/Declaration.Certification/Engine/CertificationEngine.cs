@@ -16,10 +16,12 @@ internal sealed record BlockedUnit(Guid UnitId, string CreditCode, string? Regio
 /// are certified by a handful of statements over all rows. Results are written for every placement of that group that is
 /// not Confirmed and whose unit is not blocked by a missing minimum wage. Must run inside a transaction.
 /// <para>
-/// Every check is computed as a 12-bit month mask (bit m−1 = month m) of a placement, so the work is one row a placement rather
-/// than one a placement and month: date intervals become bit ranges by arithmetic, and the linkage rows (paid pensions, wages)
-/// are read in one hash-joined pass, each setting its month's bit. Only placements of units with related units are grouped
-/// per month (their wages are summed over payers); only persons with several placements get the §4 per-month count.
+/// Every check is a 12-bit month mask of a placement (bit m−1 = month m), so the work is one row a placement, never one a
+/// placement and month: date intervals become bit ranges by arithmetic; the linkage data comes from <c>linkage_year</c> (one row
+/// a person, year and payer, kept by the imports), so a placement reads its unit's row and, when its unit has related units in
+/// force, theirs; wages are compared in cents. §4 counts per month only among persons with several placements. Results are
+/// masks too (<c>placement_months</c>, read through the <c>month_result</c> view) and only new or changed ones are written.
+/// Large groups (the nightly batch) are planned for whole-table passes: hash joins and aggregates, no sorts.
 /// </para>
 /// </summary>
 internal sealed class CertificationEngine(IDbSession db)
