@@ -51,7 +51,7 @@ internal static class Program
         if (!args.Contains("--reuse"))
             await using (var c = new NpgsqlConnection(connectionString))
                 await c.ExecuteAsync("TRUNCATE certification.placement, certification.certificate, certification.social_insurance, certification.wage, " +
-                                 "certification.minimum_wage, certification.unit, certification.related_unit, certification.placement_months, certification.placement_dirty CASCADE", commandTimeout: 0);
+                                 "certification.minimum_wage, certification.unit, certification.related_unit, certification.placement_months, certification.placement_dirty, certification.linkage_year CASCADE", commandTimeout: 0);
 
         // --reuse: certify the data already loaded by a previous run (skips generation and imports).
         var reuse = args.Contains("--reuse");

@@ -117,4 +117,41 @@ public sealed class ImportTests
             Assert.That(ningboDirty, Is.True);
         });
     }
+    /// <summary>linkage_year (what certification reads) follows every import, including a payment withdrawn and a wage corrected.</summary>
+    [Test]
+    public async Task LinkageYear_FollowsEachImport_SoTheNextCertificationSeesAWithdrawnPaymentAndACorrectedWage()
+    {
+        var units = await UnitsAsync();
+        await StandardMinimumWagesAsync();
+        var id = IdNumber("19900101", 15);
+        await CertificateAsync(id);
+        await PaidAsync(id, A, AllYear);
+        var before = await CertifyAsync(Facts(units[A], id));
+
+        await ImportAsync("social-insurance", "id_number,payer_credit_code,month,insurance_type,paid", $"{id},{A},2025-03,pension,0");
+        await ImportAsync("wages", "id_number,payer_credit_code,month,gross_wage", $"{id},{A},2025-05,1000.00", $"{id},{A},2025-06,2489.99");
+        await App.SendAsync(TestUsers.System, new RunCertificationBatch(Year, null, OnlyChanged: true));
+        var after = (await App.SendAsync(TestUsers.System, new GetCertificationResult(before.PlacementId)))!;
+        // The summary equals a recomputation from the monthly records.
+        var stale = await ScalarAsync<long>("""
+            SELECT count(*) FROM certification.linkage_year ly
+            WHERE (ly.pension_paid, ly.wage_months, ly.w5, ly.w6) IS DISTINCT FROM (
+                (SELECT coalesce(bit_or(1 << (date_part('month', s.month)::int - 1)), 0) FROM certification.social_insurance s
+                 WHERE s.id_hash = ly.id_hash AND s.payer_credit_code = ly.payer_credit_code AND s.insurance_type = 'pension' AND s.paid),
+                (SELECT coalesce(bit_or(1 << (date_part('month', w.month)::int - 1)), 0) FROM certification.wage w
+                 WHERE w.id_hash = ly.id_hash AND w.payer_credit_code = ly.payer_credit_code),
+                (SELECT (w.gross_wage * 100)::bigint FROM certification.wage w
+                 WHERE w.id_hash = ly.id_hash AND w.payer_credit_code = ly.payer_credit_code AND w.month = '2025-05-01'),
+                (SELECT (w.gross_wage * 100)::bigint FROM certification.wage w
+                 WHERE w.id_hash = ly.id_hash AND w.payer_credit_code = ly.payer_credit_code AND w.month = '2025-06-01'))
+            """);
+        Assert.Multiple(() =>
+        {
+            Assert.That(before.QualifyingMonths, Is.EqualTo(12));
+            Assert.That(MonthsWith(after, ReasonCodes.SiNotPaid), Is.EqualTo(new[] { 3 }));
+            Assert.That(MonthsWith(after, ReasonCodes.WageBelowMinimum), Is.EqualTo(new[] { 5, 6 }), "2489.99 < 2490.00 by one cent");
+            Assert.That(after.QualifyingMonths, Is.EqualTo(9));
+            Assert.That(stale, Is.Zero);
+        });
+    }
 }

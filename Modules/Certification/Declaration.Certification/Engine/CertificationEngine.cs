@@ -67,7 +67,7 @@ internal sealed class CertificationEngine(IDbSession db)
         DROP TABLE IF EXISTS cert_pl, cert_cert, cert_mw, cert_blocked, cert_rel, cert_relink, cert_out, cert_changed;
 
         CREATE TEMP TABLE cert_pl ON COMMIT DROP AS
-            SELECT (row_number() OVER ())::int AS n, p.id, p.unit_id, p.credit_code, p.id_hash, p.business_year AS year, u.region_code,
+            SELECT p.id, p.unit_id, p.credit_code, p.id_hash, p.business_year AS year, u.region_code,
                    p.state = 'Confirmed' AS confirmed, p.contract_ok, (p.monthly_wage * 100)::bigint AS wage_cents,
                    {Interval("p.employment_start", "p.employment_end", "p.business_year")} AS employed,
                    {Months("0", MonthIndex("p.age16_month", "p.business_year") + " - 1")} AS under16,
@@ -99,7 +99,8 @@ internal sealed class CertificationEngine(IDbSession db)
                    CASE WHEN bool_or(pl.region_code IS NULL) THEN 'unknown unit region'
                         ELSE 'no minimum wage for region ' || min(pl.region_code) || ' in ' || to_char(min(make_date(mw.year, mw.missing_month, 1)), 'YYYY-MM') END AS reason
             FROM cert_pl pl LEFT JOIN cert_mw mw ON mw.region_code = pl.region_code AND mw.year = pl.year
-            WHERE pl.region_code IS NULL OR mw.missing_month IS NOT NULL
+            WHERE pl.region_code IS NULL
+               OR (pl.region_code, pl.year) IN (SELECT region_code, year FROM cert_mw WHERE missing_month IS NOT NULL)
             GROUP BY pl.unit_id;
         DELETE FROM cert_pl WHERE unit_id IN (SELECT unit_id FROM cert_blocked);
         ANALYZE cert_mw;
@@ -135,33 +136,33 @@ internal sealed class CertificationEngine(IDbSession db)
     /// </summary>
     private static readonly string Relink = $"""
         CREATE TEMP TABLE cert_relink ON COMMIT DROP AS
-        SELECT r.n, bit_or(CASE WHEN r.own THEN 0 ELSE ly.pension_paid & r.mask END) AS si_rel, bit_or(ly.wage_months & r.mask) AS w_any,
+        SELECT r.id, bit_or(CASE WHEN r.own THEN 0 ELSE ly.pension_paid & r.mask END) AS si_rel, bit_or(ly.wage_months & r.mask) AS w_any,
                sum(CASE WHEN (r.mask >> 0) & 1 = 1 THEN ly.w1 ELSE 0 END)::bigint AS s1, sum(CASE WHEN (r.mask >> 1) & 1 = 1 THEN ly.w2 ELSE 0 END)::bigint AS s2,
                sum(CASE WHEN (r.mask >> 2) & 1 = 1 THEN ly.w3 ELSE 0 END)::bigint AS s3, sum(CASE WHEN (r.mask >> 3) & 1 = 1 THEN ly.w4 ELSE 0 END)::bigint AS s4,
                sum(CASE WHEN (r.mask >> 4) & 1 = 1 THEN ly.w5 ELSE 0 END)::bigint AS s5, sum(CASE WHEN (r.mask >> 5) & 1 = 1 THEN ly.w6 ELSE 0 END)::bigint AS s6,
                sum(CASE WHEN (r.mask >> 6) & 1 = 1 THEN ly.w7 ELSE 0 END)::bigint AS s7, sum(CASE WHEN (r.mask >> 7) & 1 = 1 THEN ly.w8 ELSE 0 END)::bigint AS s8,
                sum(CASE WHEN (r.mask >> 8) & 1 = 1 THEN ly.w9 ELSE 0 END)::bigint AS s9, sum(CASE WHEN (r.mask >> 9) & 1 = 1 THEN ly.w10 ELSE 0 END)::bigint AS s10,
                sum(CASE WHEN (r.mask >> 10) & 1 = 1 THEN ly.w11 ELSE 0 END)::bigint AS s11, sum(CASE WHEN (r.mask >> 11) & 1 = 1 THEN ly.w12 ELSE 0 END)::bigint AS s12
-        FROM (SELECT pl.n, pl.id_hash, pl.year, cr.payer, cr.mask, false AS own
+        FROM (SELECT pl.id, pl.id_hash, pl.year, cr.payer, cr.mask, false AS own
               FROM cert_pl pl JOIN cert_rel cr ON cr.unit_id = pl.unit_id AND cr.credit_code = pl.credit_code AND cr.year = pl.year
               UNION ALL
-              SELECT pl.n, pl.id_hash, pl.year, pl.credit_code, {AllMonths}, true
+              SELECT pl.id, pl.id_hash, pl.year, pl.credit_code, {AllMonths}, true
               FROM cert_pl pl
               WHERE EXISTS (SELECT 1 FROM cert_rel cr WHERE cr.unit_id = pl.unit_id AND cr.credit_code = pl.credit_code AND cr.year = pl.year)) r
         JOIN certification.linkage_year ly ON ly.id_hash = r.id_hash AND ly.year = r.year AND ly.payer_credit_code = r.payer
-        GROUP BY r.n;
+        GROUP BY r.id;
         ANALYZE cert_relink;
         """;
 
     /// <summary>Every check of §3 as a mask per placement; §4 afterwards, among persons with several placements only.</summary>
-    private static readonly string Evaluate = $"""
+    private static string Evaluate(string multiPersons) => $"""
         CREATE TEMP TABLE cert_out ON COMMIT DROP AS
         SELECT x.*,
                {AllMonths} & ~(x.age_retired | x.age_under_16 | x.cert_invalid | x.cert_none | x.contract_too_short | x.not_employed
                                | x.si_not_paid | x.wage_below_minimum) AS qualifies,
                0 AS duplicate_declaration
         FROM (
-            SELECT pl.id, pl.n, pl.confirmed,
+            SELECT pl.id, pl.confirmed,
                    coalesce(c.covered, 0) AS covered, coalesce(c.severe, 0) AS severe,
                    pl.retired AS age_retired, pl.under16 AS age_under_16,
                    CASE WHEN c.id_hash IS NULL THEN 0 ELSE {AllMonths} & ~c.covered END AS cert_invalid,
@@ -170,7 +171,7 @@ internal sealed class CertificationEngine(IDbSession db)
                    {AllMonths} & ~pl.employed AS not_employed,
                    {AllMonths} & ~(coalesce(ly.pension_paid, 0) | coalesce(rl.si_rel, 0)) AS si_not_paid,
                    -- wage(m): the wage records of the unit itself and its related units in force that month; none: the declared wage.
-                   CASE WHEN rl.n IS NULL THEN (CASE WHEN ly.w1 < mw.c1 THEN 1 ELSE 0 END | CASE WHEN ly.w2 < mw.c2 THEN 2 ELSE 0 END | CASE WHEN ly.w3 < mw.c3 THEN 4 ELSE 0 END | CASE WHEN ly.w4 < mw.c4 THEN 8 ELSE 0 END | CASE WHEN ly.w5 < mw.c5 THEN 16 ELSE 0 END | CASE WHEN ly.w6 < mw.c6 THEN 32 ELSE 0 END | CASE WHEN ly.w7 < mw.c7 THEN 64 ELSE 0 END | CASE WHEN ly.w8 < mw.c8 THEN 128 ELSE 0 END | CASE WHEN ly.w9 < mw.c9 THEN 256 ELSE 0 END | CASE WHEN ly.w10 < mw.c10 THEN 512 ELSE 0 END | CASE WHEN ly.w11 < mw.c11 THEN 1024 ELSE 0 END | CASE WHEN ly.w12 < mw.c12 THEN 2048 ELSE 0 END) & coalesce(ly.wage_months, 0)
+                   CASE WHEN rl.id IS NULL THEN (CASE WHEN ly.w1 < mw.c1 THEN 1 ELSE 0 END | CASE WHEN ly.w2 < mw.c2 THEN 2 ELSE 0 END | CASE WHEN ly.w3 < mw.c3 THEN 4 ELSE 0 END | CASE WHEN ly.w4 < mw.c4 THEN 8 ELSE 0 END | CASE WHEN ly.w5 < mw.c5 THEN 16 ELSE 0 END | CASE WHEN ly.w6 < mw.c6 THEN 32 ELSE 0 END | CASE WHEN ly.w7 < mw.c7 THEN 64 ELSE 0 END | CASE WHEN ly.w8 < mw.c8 THEN 128 ELSE 0 END | CASE WHEN ly.w9 < mw.c9 THEN 256 ELSE 0 END | CASE WHEN ly.w10 < mw.c10 THEN 512 ELSE 0 END | CASE WHEN ly.w11 < mw.c11 THEN 1024 ELSE 0 END | CASE WHEN ly.w12 < mw.c12 THEN 2048 ELSE 0 END) & coalesce(ly.wage_months, 0)
                         ELSE (CASE WHEN rl.s1 < mw.c1 THEN 1 ELSE 0 END | CASE WHEN rl.s2 < mw.c2 THEN 2 ELSE 0 END | CASE WHEN rl.s3 < mw.c3 THEN 4 ELSE 0 END | CASE WHEN rl.s4 < mw.c4 THEN 8 ELSE 0 END | CASE WHEN rl.s5 < mw.c5 THEN 16 ELSE 0 END | CASE WHEN rl.s6 < mw.c6 THEN 32 ELSE 0 END | CASE WHEN rl.s7 < mw.c7 THEN 64 ELSE 0 END | CASE WHEN rl.s8 < mw.c8 THEN 128 ELSE 0 END | CASE WHEN rl.s9 < mw.c9 THEN 256 ELSE 0 END | CASE WHEN rl.s10 < mw.c10 THEN 512 ELSE 0 END | CASE WHEN rl.s11 < mw.c11 THEN 1024 ELSE 0 END | CASE WHEN rl.s12 < mw.c12 THEN 2048 ELSE 0 END) & rl.w_any END
                    | CASE WHEN coalesce(rl.w_any, ly.wage_months) = {AllMonths} THEN 0
                           ELSE {BelowMinimum("pl.wage_cents", "mw.c")} & ~coalesce(rl.w_any, ly.wage_months, 0) END AS wage_below_minimum,
@@ -181,15 +182,15 @@ internal sealed class CertificationEngine(IDbSession db)
             LEFT JOIN cert_cert c ON c.id_hash = pl.id_hash AND c.year = pl.year
             -- The unit's own linkage row, and what its related units add.
             LEFT JOIN certification.linkage_year ly ON ly.id_hash = pl.id_hash AND ly.year = pl.year AND ly.payer_credit_code = pl.credit_code
-            LEFT JOIN cert_relink rl ON rl.n = pl.n
+            LEFT JOIN cert_relink rl ON rl.id = pl.id
         ) x;
 
         -- §4: a month that would qualify for several placements of one person is kept only by the one unit that paid the pension
         -- itself, when exactly one did; otherwise every one of them gets DUPLICATE_DECLARATION.
         WITH multi AS (
             SELECT o.id, pl.id_hash, pl.year, o.qualifies, o.qualifies & o.self_paid AS self_ok
-            FROM cert_out o JOIN cert_pl pl ON pl.n = o.n
-            WHERE (pl.id_hash, pl.year) IN (SELECT id_hash, year FROM cert_pl GROUP BY 1, 2 HAVING count(*) > 1)
+            FROM cert_out o JOIN cert_pl pl ON pl.id = o.id
+            WHERE (pl.id_hash, pl.year) IN ({multiPersons})
         ), counts AS (
             SELECT m.id_hash, m.year, g.mi,
                    count(*) FILTER (WHERE (m.qualifies >> g.mi) & 1 = 1) AS n_ok,
@@ -244,18 +245,31 @@ internal sealed class CertificationEngine(IDbSession db)
     public async Task<EngineRun> RunAsync(DateTimeOffset now, CancellationToken ct, bool fetchChanged = true, int? wholeYear = null)
     {
         if (db.Transaction is null) throw new InvalidOperationException("The engine runs inside a transaction.");
-        await db.ExecuteAsync(wholeYear is null
+        // A whole year keeps its work tables in the module schema, unlogged and never committed (dropped before the end of the
+        // transaction, invisible to every other session meanwhile), so PostgreSQL may scan and join them with parallel workers;
+        // temp tables are private to the session and rule parallel plans out. Smaller groups use temp tables.
+        var shared = wholeYear is not null;
+        string Work(string sql) => shared
+            ? sql.Replace("CREATE TEMP TABLE ", "CREATE UNLOGGED TABLE ", StringComparison.Ordinal).Replace(" ON COMMIT DROP AS", " AS", StringComparison.Ordinal)
+            : sql;
+        if (shared) await db.ExecuteAsync("SET LOCAL search_path = certification, public", null, ct);
+        await db.ExecuteAsync(Work(wholeYear is null
             ? Prepare("(p.id_hash, p.business_year) IN (SELECT t.id_hash, t.business_year FROM certification.placement t JOIN cert_target USING (id))",
                       "JOIN (SELECT DISTINCT id_hash, year FROM cert_pl) y ON y.id_hash = c.id_hash")
             // The whole year: every certificate, no join to the group first (nearly every holder has a placement).
-            : Prepare("p.business_year = @year", "CROSS JOIN (SELECT @year AS year) y"), new { year = wholeYear }, ct);
+            : Prepare("p.business_year = @year", "CROSS JOIN (SELECT @year AS year) y")), new { year = wholeYear }, ct);
         var size = await db.ExecuteScalarAsync<long>("SELECT count(*) FROM cert_pl", null, ct);
         if (size >= LargeGroup)
-            // Large groups: the planner underestimates the joins of the temp tables (correlated keys) and would sort-group millions
+            // Large groups: the planner underestimates the joins of the work tables (correlated keys) and would sort-group millions
             // of rows; hashing is right for every statement of such a group (each table is read once, whole).
             await db.ExecuteAsync("SET LOCAL enable_sort = off", null, ct);
-        await db.ExecuteAsync(Relink, null, ct);
-        await db.ExecuteAsync(Evaluate, null, ct);
+        await db.ExecuteAsync(Work(Relink), null, ct);
+        await db.ExecuteAsync(Work(Evaluate(wholeYear is null
+            ? "SELECT id_hash, year FROM cert_pl GROUP BY 1, 2 HAVING count(*) > 1"
+            // Persons with several placements in the year, from the index in its order (no hash of a million persons); a person
+            // whose other placement belongs to a blocked unit is counted among the group's rows alone, as it should.
+            : "SELECT id_hash, business_year FROM certification.placement WHERE business_year = @year GROUP BY 1, 2 HAVING count(*) > 1")),
+            new { year = wholeYear }, ct);
         await db.ExecuteAsync(FindChanged, null, ct);
 
         var changed = fetchChanged
@@ -265,6 +279,8 @@ internal sealed class CertificationEngine(IDbSession db)
         await db.ExecuteAsync(Store, new { now }, ct);
         var totals = await db.QuerySingleAsync<(long, long)>("SELECT count(*), coalesce(sum(bit_count(qualifies::bit(12))), 0)::bigint FROM cert_out", null, ct);
         var blocked = await db.QueryAsync<BlockedUnit>("SELECT unit_id AS UnitId, credit_code AS CreditCode, region_code AS RegionCode, reason FROM cert_blocked ORDER BY credit_code", null, ct);
+        if (shared)
+            await db.ExecuteAsync("DROP TABLE cert_pl, cert_mw, cert_blocked, cert_cert, cert_rel, cert_relink, cert_out; SET LOCAL search_path TO DEFAULT", null, ct);
         return new EngineRun(totals.Item1, totals.Item2, changedCount, changed, blocked);
     }
 }
