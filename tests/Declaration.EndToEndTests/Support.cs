@@ -56,7 +56,9 @@ public static class Browser
         await page.GetByLabel("用户名").FillAsync(user);
         await page.GetByLabel("密码").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/Account/Login", StringComparison.Ordinal));
+        // The first sign-in of a run meets a host that is still warming up (and, under ./test, every other test assembly
+        // running on the same two cores): allow it longer than a click.
+        await page.WaitForURLAsync(url => !url.Contains("/Account/Login", StringComparison.Ordinal), new() { Timeout = 90_000 });
         return page;
     }
 
