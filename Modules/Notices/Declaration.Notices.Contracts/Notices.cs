@@ -66,7 +66,7 @@ public sealed record GetNoticeAttachment(Guid NoticeId, Guid FileId) : IQuery<Fi
 
 // SMS notifications (短信通知).
 
-public enum SmsStatus { Pending, Sent, Failed }
+public enum SmsStatus { Pending, Sent, Failed, Cancelled }
 
 public sealed record SmsMessageDto(
     Guid Id, Guid UnitId, string UnitName, string Kind, string MaskedMobile, string Content, SmsStatus Status, int Attempts,

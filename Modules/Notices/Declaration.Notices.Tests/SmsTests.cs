@@ -58,6 +58,33 @@ public sealed class SmsTests
     }
 
     [Test]
+    public async Task WithdrawingANotice_CancelsItsUnsentTexts_AndALateAnnouncementQueuesNone()
+    {
+        await Seed.UnitsAsync(App);
+        var hangzhou = await Seed.PublishAsync(App, "杭州市年审通知", "正文", "3301");
+        await Seed.DeliverAsync(App);
+        await Poller.UntilAsync(MessagesAsync, m => m.Count >= 3);
+        // Ningbo's notice is withdrawn before its announcement is delivered.
+        var ningbo = await Seed.PublishAsync(App, "宁波市年审通知", "正文", "3302");
+        var withdrawn = await App.SendAsync(Seed.Admin, new UnpublishNotice(hangzhou));
+        await App.SendAsync(Seed.Admin, new UnpublishNotice(ningbo));
+        await Seed.DeliverAsync(App);
+        await Task.Delay(300);
+        var gateway = new CountingGateway();
+        await DispatchAsync(gateway);
+        var messages = await MessagesAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(withdrawn, Is.True);
+            Assert.That(messages, Has.Count.EqualTo(3), "none for the Ningbo unit");
+            Assert.That(messages.All(m => m.Status == "cancelled" && m.LastError == "通知公告已撤回"), Is.True);
+            Assert.That(gateway.Sent, Is.Empty);
+        });
+        var listed = await App.SendAsync(Seed.Admin, new GetSmsMessages(SmsStatus.Cancelled));
+        Assert.That(listed.Total, Is.EqualTo(3));
+    }
+
+    [Test]
     public async Task AScheduledNotice_IsAnnouncedWhenItsTimeComes_NotBefore()
     {
         await Seed.UnitsAsync(App);

@@ -14,7 +14,10 @@ public sealed class SmsModel : AppPageModel
 
     public async Task OnGetAsync() => Result = await Sender.Send(new GetSmsMessages(Status, P, 20));
 
-    public static string Label(SmsStatus s) => s switch { SmsStatus.Pending => "待发送", SmsStatus.Sent => "已发送", _ => "发送失败" };
+    public static string Label(SmsStatus s) => s switch
+    {
+        SmsStatus.Pending => "待发送", SmsStatus.Sent => "已发送", SmsStatus.Cancelled => "已取消（通知已撤回）", _ => "发送失败",
+    };
 
     public string PageLink(int page) => $"?status={Status}&p={page}";
 }

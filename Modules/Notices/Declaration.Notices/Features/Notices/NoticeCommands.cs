@@ -102,7 +102,13 @@ internal sealed class UnpublishNoticeHandler(IDbSession db, NoticeStore store, I
         if (notice.WithdrawnAt is not null) return false;
         await db.ExecuteAsync("UPDATE notices.notice SET withdrawn_at = @now, version = version + 1, updated_at = @now WHERE id = @id",
             new { id = command.NoticeId, now = clock.GetUtcNow() }, ct);
-        await audit.RecordAsync("Notices", "Notice", command.NoticeId.ToString(), null, "撤回通知公告", new { notice.Title }, null, ct);
+        // Its texts not yet sent are cancelled: a withdrawn notice no longer reaches the units' phones.
+        var cancelled = await db.ExecuteAsync("""
+            UPDATE notices.sms_message SET status = 'cancelled', last_error = '通知公告已撤回'
+            WHERE notice_id = @id AND status = 'pending'
+            """, new { id = command.NoticeId }, ct);
+        await audit.RecordAsync("Notices", "Notice", command.NoticeId.ToString(), null, "撤回通知公告", new { notice.Title },
+            new { CancelledTexts = cancelled }, ct);
         return true;
     }
 }

@@ -64,6 +64,6 @@ internal sealed class ReopenRequestDecidedSms(SmsQueue queue) : IIntegrationEven
 /// <summary>A notice reaches every unit of its region: one message per unit, queued in one statement.</summary>
 internal sealed class NoticePublishedSms(SmsQueue queue) : IIntegrationEventHandler<NoticePublished>
 {
-    public Task HandleAsync(NoticePublished e, CancellationToken ct) => queue.ForRegionAsync(e, e.TargetRegionPrefix, SmsKinds.NoticePublished,
+    public Task HandleAsync(NoticePublished e, CancellationToken ct) => queue.ForNoticeAsync(e, e.NoticeId, e.TargetRegionPrefix, SmsKinds.NoticePublished,
         new { Title = e.Title.Length > 40 ? e.Title[..40] + "…" : e.Title }, ct);
 }

@@ -62,15 +62,20 @@ internal sealed class SmsQueue(IDbSession db, TemplateRenderer templates, ISende
             """, new { id = Guid.NewGuid(), eventId = @event.Id, unitId, kind, mobile = contact.ContactMobile.Trim(), content, now }, ct) == 1;
     }
 
-    /// <summary>One message per unit whose supervising federation is within the prefix, in one statement; returns how many were queued.</summary>
-    public async Task<int> ForRegionAsync(IntegrationEvent @event, string regionPrefix, string kind, object model, CancellationToken ct)
+    /// <summary>
+    /// A notice's message to every unit whose supervising federation is within the prefix, in one statement; returns how many
+    /// were queued. None once the notice has been withdrawn (the event may arrive after the withdrawal).
+    /// </summary>
+    public async Task<int> ForNoticeAsync(IntegrationEvent @event, Guid noticeId, string regionPrefix, string kind, object model, CancellationToken ct)
     {
         var content = Render(kind, model);
         return await db.ExecuteAsync("""
-            INSERT INTO notices.sms_message (id, event_id, unit_id, kind, mobile, content, next_attempt_at, created_at)
-            SELECT gen_random_uuid(), @eventId, c.unit_id, @kind, trim(c.contact_mobile), @content, @now, @now
-            FROM notices.unit_contact c WHERE c.federation_code LIKE @prefix || '%'
+            INSERT INTO notices.sms_message (id, event_id, unit_id, kind, mobile, content, next_attempt_at, created_at, notice_id)
+            SELECT gen_random_uuid(), @eventId, c.unit_id, @kind, trim(c.contact_mobile), @content, @now, @now, @noticeId
+            FROM notices.unit_contact c
+            WHERE c.federation_code LIKE @prefix || '%'
+              AND NOT EXISTS (SELECT 1 FROM notices.notice n WHERE n.id = @noticeId AND n.withdrawn_at IS NOT NULL)
             ON CONFLICT (event_id, unit_id) DO NOTHING
-            """, new { eventId = @event.Id, kind, content, prefix = regionPrefix, now = clock.GetUtcNow() }, ct);
+            """, new { eventId = @event.Id, kind, content, prefix = regionPrefix, noticeId, now = clock.GetUtcNow() }, ct);
     }
 }
