@@ -12,8 +12,8 @@ internal sealed record BlockedUnit(Guid UnitId, string CreditCode, string? Regio
 
 /// <summary>
 /// The month-by-month engine of RULES.md §3–4, set-based: the placements named in the temp table <c>cert_target(id uuid)</c>
-/// and every other placement of the same persons in the same years (the duplicate rule needs them, and they may change too)
-/// are certified by a handful of statements over all rows. Results are written for every placement of that group that is
+/// and every other placement of the same persons in the same years (the duplicate rule needs them, and they may change too),
+/// or every placement of a business year, are certified by a handful of statements over all rows. Results are written for every placement of that group that is
 /// not Confirmed and whose unit is not blocked by a missing minimum wage. Must run inside a transaction.
 /// <para>
 /// Every check is a 12-bit month mask of a placement (bit m−1 = month m), so the work is one row a placement, never one a
@@ -57,9 +57,9 @@ internal sealed class CertificationEngine(IDbSession db)
         "(" + string.Join(" | ", Enumerable.Range(0, 12).Select(i => $"CASE WHEN {amount} < {minimums}{i + 1} THEN {1 << i} ELSE 0 END")) + ")";
 
     /// <summary>
-    /// The group and its fixed facts: the placements, each with a dense number n and the masks that follow from its dates; the
-    /// minimum wages of its regions (units without one are blocked and left out); certificate cover per placement; the related
-    /// units in force; and the payers whose linkage rows count for each placement.
+    /// The group and its fixed facts: the placements, each with the masks that follow from its dates; the
+    /// minimum wages of its regions (units without one are blocked and left out); certificate cover per person and year; and the
+    /// related units in force per unit.
     /// </summary>
     private static string Prepare(string groupFilter, string certificateYears) => $"""
         SET LOCAL work_mem = '256MB';
