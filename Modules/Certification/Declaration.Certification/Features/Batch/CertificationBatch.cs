@@ -52,9 +52,10 @@ internal sealed class RunCertificationBatchHandler(IServiceScopeFactory scopes, 
         }
         if (current.Count > 0) chunks.Add(current);
 
-        // One chunk for the whole year with at least half of its placements to certify: certify every placement of the year (those
+        // The year fits one chunk and at least half of its placements are to be certified: certify every placement of the year (those
         // whose inputs did not change keep their result, which is then neither written nor announced) — no target list to build.
-        var wholeYear = chunks.Count == 1 && command.UnitCreditCode is null && units.Sum(u => u.Count) * 2 >= all.Sum(u => u.Total);
+        var yearTotal = all.Sum(u => u.Total);
+        var wholeYear = chunks.Count == 1 && command.UnitCreditCode is null && yearTotal <= chunkSize && units.Sum(u => u.Count) * 2 >= yearTotal;
         long placements = 0, qualifying = 0, changed = 0;
         var skipped = new List<string>();
         for (var i = 0; i < chunks.Count; i++)
