@@ -23,14 +23,11 @@ internal static class LinkageYear
         WHERE ly.pension_paid <> EXCLUDED.pension_paid
         """;
 
-    public const string RefreshWages = $"""
+    public static readonly string RefreshWages = $"""
         ANALYZE cert_import;
-        INSERT INTO certification.linkage_year AS ly (id_hash, year, payer_credit_code, wage_months, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12)
+        INSERT INTO certification.linkage_year AS ly (id_hash, year, payer_credit_code, wage_months, {MonthSql.Each(m => $"w{m}")})
         SELECT w.id_hash, w.year, w.payer, coalesce(bit_or(1 << (w.m - 1)), 0),
-               coalesce(max(w.cents) FILTER (WHERE w.m = 1), 0), coalesce(max(w.cents) FILTER (WHERE w.m = 2), 0), coalesce(max(w.cents) FILTER (WHERE w.m = 3), 0),
-               coalesce(max(w.cents) FILTER (WHERE w.m = 4), 0), coalesce(max(w.cents) FILTER (WHERE w.m = 5), 0), coalesce(max(w.cents) FILTER (WHERE w.m = 6), 0),
-               coalesce(max(w.cents) FILTER (WHERE w.m = 7), 0), coalesce(max(w.cents) FILTER (WHERE w.m = 8), 0), coalesce(max(w.cents) FILTER (WHERE w.m = 9), 0),
-               coalesce(max(w.cents) FILTER (WHERE w.m = 10), 0), coalesce(max(w.cents) FILTER (WHERE w.m = 11), 0), coalesce(max(w.cents) FILTER (WHERE w.m = 12), 0)
+               {MonthSql.Each(m => $"coalesce(max(w.cents) FILTER (WHERE w.m = {m}), 0)")}
         FROM (
             SELECT k.id_hash, k.year, k.payer, date_part('month', x.month)::int AS m, (x.gross_wage * 100)::bigint AS cents
             FROM ({Keys}) k
@@ -38,7 +35,7 @@ internal static class LinkageYear
                  AND x.month >= make_date(k.year, 1, 1) AND x.month < make_date(k.year + 1, 1, 1)
         ) w
         GROUP BY w.id_hash, w.year, w.payer
-        ON CONFLICT (id_hash, year, payer_credit_code) DO UPDATE SET wage_months = EXCLUDED.wage_months, w1 = EXCLUDED.w1, w2 = EXCLUDED.w2, w3 = EXCLUDED.w3, w4 = EXCLUDED.w4, w5 = EXCLUDED.w5, w6 = EXCLUDED.w6, w7 = EXCLUDED.w7, w8 = EXCLUDED.w8, w9 = EXCLUDED.w9, w10 = EXCLUDED.w10, w11 = EXCLUDED.w11, w12 = EXCLUDED.w12
-        WHERE (ly.wage_months, ly.w1, ly.w2, ly.w3, ly.w4, ly.w5, ly.w6, ly.w7, ly.w8, ly.w9, ly.w10, ly.w11, ly.w12) IS DISTINCT FROM (EXCLUDED.wage_months, EXCLUDED.w1, EXCLUDED.w2, EXCLUDED.w3, EXCLUDED.w4, EXCLUDED.w5, EXCLUDED.w6, EXCLUDED.w7, EXCLUDED.w8, EXCLUDED.w9, EXCLUDED.w10, EXCLUDED.w11, EXCLUDED.w12)
+        ON CONFLICT (id_hash, year, payer_credit_code) DO UPDATE SET wage_months = EXCLUDED.wage_months, {MonthSql.Each(m => $"w{m} = EXCLUDED.w{m}")}
+        WHERE (ly.wage_months, {MonthSql.Each(m => $"ly.w{m}")}) IS DISTINCT FROM (EXCLUDED.wage_months, {MonthSql.Each(m => $"EXCLUDED.w{m}")})
         """;
 }

@@ -1,4 +1,5 @@
 using Declaration.BuildingBlocks.Data;
+using Declaration.Certification.Domain;
 
 namespace Declaration.Certification.Engine;
 
@@ -52,10 +53,6 @@ internal sealed class CertificationEngine(IDbSession db)
     private static string Interval(string from, string to, string year) =>
         Months(MonthIndex(from, year), $"coalesce({MonthIndex(to, year)}, 11)");
 
-    /// <summary>The months where <paramref name="amount"/> is below the minimum, columns <paramref name="minimums"/>1..12.</summary>
-    private static string BelowMinimum(string amount, string minimums) =>
-        "(" + string.Join(" | ", Enumerable.Range(0, 12).Select(i => $"CASE WHEN {amount} < {minimums}{i + 1} THEN {1 << i} ELSE 0 END")) + ")";
-
     /// <summary>
     /// The group and its fixed facts: the placements, each with the masks that follow from its dates; the
     /// minimum wages of its regions (units without one are blocked and left out); certificate cover per person and year; and the
@@ -81,7 +78,7 @@ internal sealed class CertificationEngine(IDbSession db)
         -- the most specific region row (exact, city, province), then the latest effective_from ≤ the 1st of m.
         CREATE TEMP TABLE cert_mw ON COMMIT DROP AS
             SELECT (row_number() OVER ())::int AS rk, r.region_code, r.year, m.minimums, m.missing_month,
-                   {string.Join(", ", Enumerable.Range(1, 12).Select(i => $"(m.minimums[{i}] * 100)::bigint AS c{i}"))}
+                   {MonthSql.Each(m => $"(m.minimums[{m}] * 100)::bigint AS c{m}")}
             FROM (SELECT DISTINCT region_code, year FROM cert_pl WHERE region_code IS NOT NULL) r
             CROSS JOIN LATERAL (
                 SELECT array_agg(mw.monthly_minimum ORDER BY g.m) AS minimums, min(g.m) FILTER (WHERE mw.monthly_minimum IS NULL) AS missing_month
@@ -137,12 +134,7 @@ internal sealed class CertificationEngine(IDbSession db)
     private static readonly string Relink = $"""
         CREATE TEMP TABLE cert_relink ON COMMIT DROP AS
         SELECT r.id, bit_or(CASE WHEN r.own THEN 0 ELSE ly.pension_paid & r.mask END) AS si_rel, bit_or(ly.wage_months & r.mask) AS w_any,
-               sum(CASE WHEN (r.mask >> 0) & 1 = 1 THEN ly.w1 ELSE 0 END)::bigint AS s1, sum(CASE WHEN (r.mask >> 1) & 1 = 1 THEN ly.w2 ELSE 0 END)::bigint AS s2,
-               sum(CASE WHEN (r.mask >> 2) & 1 = 1 THEN ly.w3 ELSE 0 END)::bigint AS s3, sum(CASE WHEN (r.mask >> 3) & 1 = 1 THEN ly.w4 ELSE 0 END)::bigint AS s4,
-               sum(CASE WHEN (r.mask >> 4) & 1 = 1 THEN ly.w5 ELSE 0 END)::bigint AS s5, sum(CASE WHEN (r.mask >> 5) & 1 = 1 THEN ly.w6 ELSE 0 END)::bigint AS s6,
-               sum(CASE WHEN (r.mask >> 6) & 1 = 1 THEN ly.w7 ELSE 0 END)::bigint AS s7, sum(CASE WHEN (r.mask >> 7) & 1 = 1 THEN ly.w8 ELSE 0 END)::bigint AS s8,
-               sum(CASE WHEN (r.mask >> 8) & 1 = 1 THEN ly.w9 ELSE 0 END)::bigint AS s9, sum(CASE WHEN (r.mask >> 9) & 1 = 1 THEN ly.w10 ELSE 0 END)::bigint AS s10,
-               sum(CASE WHEN (r.mask >> 10) & 1 = 1 THEN ly.w11 ELSE 0 END)::bigint AS s11, sum(CASE WHEN (r.mask >> 11) & 1 = 1 THEN ly.w12 ELSE 0 END)::bigint AS s12
+               {MonthSql.Each(m => $"sum(CASE WHEN (r.mask >> {m - 1}) & 1 = 1 THEN ly.w{m} ELSE 0 END)::bigint AS s{m}")}
         FROM (SELECT pl.id, pl.id_hash, pl.year, cr.payer, cr.mask, false AS own
               FROM cert_pl pl JOIN cert_rel cr ON cr.unit_id = pl.unit_id AND cr.credit_code = pl.credit_code AND cr.year = pl.year
               UNION ALL
@@ -171,10 +163,10 @@ internal sealed class CertificationEngine(IDbSession db)
                    {AllMonths} & ~pl.employed AS not_employed,
                    {AllMonths} & ~(coalesce(ly.pension_paid, 0) | coalesce(rl.si_rel, 0)) AS si_not_paid,
                    -- wage(m): the wage records of the unit itself and its related units in force that month; none: the declared wage.
-                   CASE WHEN rl.id IS NULL THEN (CASE WHEN ly.w1 < mw.c1 THEN 1 ELSE 0 END | CASE WHEN ly.w2 < mw.c2 THEN 2 ELSE 0 END | CASE WHEN ly.w3 < mw.c3 THEN 4 ELSE 0 END | CASE WHEN ly.w4 < mw.c4 THEN 8 ELSE 0 END | CASE WHEN ly.w5 < mw.c5 THEN 16 ELSE 0 END | CASE WHEN ly.w6 < mw.c6 THEN 32 ELSE 0 END | CASE WHEN ly.w7 < mw.c7 THEN 64 ELSE 0 END | CASE WHEN ly.w8 < mw.c8 THEN 128 ELSE 0 END | CASE WHEN ly.w9 < mw.c9 THEN 256 ELSE 0 END | CASE WHEN ly.w10 < mw.c10 THEN 512 ELSE 0 END | CASE WHEN ly.w11 < mw.c11 THEN 1024 ELSE 0 END | CASE WHEN ly.w12 < mw.c12 THEN 2048 ELSE 0 END) & coalesce(ly.wage_months, 0)
-                        ELSE (CASE WHEN rl.s1 < mw.c1 THEN 1 ELSE 0 END | CASE WHEN rl.s2 < mw.c2 THEN 2 ELSE 0 END | CASE WHEN rl.s3 < mw.c3 THEN 4 ELSE 0 END | CASE WHEN rl.s4 < mw.c4 THEN 8 ELSE 0 END | CASE WHEN rl.s5 < mw.c5 THEN 16 ELSE 0 END | CASE WHEN rl.s6 < mw.c6 THEN 32 ELSE 0 END | CASE WHEN rl.s7 < mw.c7 THEN 64 ELSE 0 END | CASE WHEN rl.s8 < mw.c8 THEN 128 ELSE 0 END | CASE WHEN rl.s9 < mw.c9 THEN 256 ELSE 0 END | CASE WHEN rl.s10 < mw.c10 THEN 512 ELSE 0 END | CASE WHEN rl.s11 < mw.c11 THEN 1024 ELSE 0 END | CASE WHEN rl.s12 < mw.c12 THEN 2048 ELSE 0 END) & rl.w_any END
+                   CASE WHEN rl.id IS NULL THEN {MonthSql.Mask(m => $"ly.w{m} < mw.c{m}")} & coalesce(ly.wage_months, 0)
+                        ELSE {MonthSql.Mask(m => $"rl.s{m} < mw.c{m}")} & rl.w_any END
                    | CASE WHEN coalesce(rl.w_any, ly.wage_months) = {AllMonths} THEN 0
-                          ELSE {BelowMinimum("pl.wage_cents", "mw.c")} & ~coalesce(rl.w_any, ly.wage_months, 0) END AS wage_below_minimum,
+                          ELSE {MonthSql.Mask(m => $"pl.wage_cents < mw.c{m}")} & ~coalesce(rl.w_any, ly.wage_months, 0) END AS wage_below_minimum,
                    coalesce(rl.si_rel, 0) & ~coalesce(ly.pension_paid, 0) AS via_related_unit,
                    coalesce(ly.pension_paid, 0) AS self_paid
             FROM cert_pl pl
