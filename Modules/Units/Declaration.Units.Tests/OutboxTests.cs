@@ -83,6 +83,8 @@ public sealed class OutboxTests
     {
         var (a, _) = await Seed.TwoUnitsAsync(App);
         await App.Services.GetRequiredService<OutboxRelay>().ProcessOnceAsync(CancellationToken.None);
+        // The import's own UnitProfileChanged is consumed asynchronously: wait for it before counting the edit's.
+        await Poller.UntilAsync(() => Task.FromResult(CountingProfileHandler.Handled.GetValueOrDefault(a.Id)), n => n >= 1);
         CountingProfileHandler.Handled.TryRemove(a.Id, out _);
         await App.SendAsync(TestUsers.Employer(a.Id), Seed.Edit(a) with { ContactMobile = "13912345678" });
         var payload = await App.InScopeAsync(TestUsers.System, sp => sp.GetRequiredService<IDbSession>().ExecuteScalarAsync<string>(
