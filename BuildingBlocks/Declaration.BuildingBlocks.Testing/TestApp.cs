@@ -32,7 +32,7 @@ public sealed class TestApp : IAsyncDisposable
     {
         ["Declaration:PersonalData:EncryptionKey"] = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray()),
         ["Declaration:PersonalData:BlindIndexKey"] = Convert.ToBase64String(Enumerable.Range(101, 32).Select(i => (byte)i).ToArray()),
-        ["Declaration:Outbox:Enabled"] = "false",
+        ["Declaration:Messaging:Enabled"] = "false",
         ["Declaration:Hangfire:Enabled"] = "false",
     };
 
