@@ -22,6 +22,9 @@ internal static class CliVerbs
 
         // AnnualReview: the tax authority's export of Certified unit-years (FORMATS.md `tax`).
         CommandLine.ExportKinds["tax"] = (year, output) => new Declaration.AnnualReview.Contracts.ExportTax(year, output);
+
+        // Event delivery and the consistency of every placement's copies.
+        DeliveryVerbs.Register();
     }
 
     private static int Year(CliContext context) =>

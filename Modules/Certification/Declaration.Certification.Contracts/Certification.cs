@@ -114,6 +114,10 @@ public sealed record ImportLinkageData(string Kind, Stream Content) : ICommand<I
 
 // Integration events published by Certification.
 
+/// <summary>A placement was certified at its owner's request (step 3, or a placements file); <paramref name="ResultVersion"/> orders results.</summary>
+public sealed record PlacementCertified(Guid PlacementId, Guid UnitId, int BusinessYear, int QualifyingMonths, int PersonMonths, bool HasFlags, long ResultVersion)
+    : IntegrationEvent;
+
 /// <summary>
 /// The stored automatic result of a placement changed without the placement's owner asking (the nightly batch after linkage data
 /// changed, or another placement of the same person certified). <paramref name="ResultVersion"/> orders them per placement.

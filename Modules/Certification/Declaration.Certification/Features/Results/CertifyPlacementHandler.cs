@@ -30,7 +30,10 @@ internal sealed class CertifyPlacementHandler(IDbSession db, PlacementFactsStore
                 $"认证无法进行：单位所在地区（{blocked.RegionCode ?? "未知"}）未配置最低工资标准，请联系管理员导入最低工资数据（{blocked.Reason}）");
         foreach (var c in run.Changed.Where(c => c.PlacementId != f.PlacementId))
             await outbox.AddAsync(Changed(c), ct);
-        return await reader.ResultAsync(f.PlacementId, ct) ?? throw new InvalidOperationException("The engine wrote no result.");
+        var result = await reader.ResultAsync(f.PlacementId, ct) ?? throw new InvalidOperationException("The engine wrote no result.");
+        await outbox.AddAsync(new PlacementCertified(f.PlacementId, f.UnitId, f.BusinessYear, result.QualifyingMonths, result.PersonMonths, result.HasFlags,
+            result.Version), ct);
+        return result;
     }
 
     public static CertificationResultChanged Changed(ChangedPlacement c) =>
@@ -87,7 +90,8 @@ internal sealed class PlacementFactsStore(IDbSession db, ISender sender, IPerson
 /// The bulk form of step 3 (a placements file): stores every placement's facts and certifies them all in one set-based engine run;
 /// results of other placements of the same persons that change are announced.
 /// </summary>
-internal sealed class CertifyPlacementsHandler(IDbSession db, PlacementFactsStore store, CertificationEngine engine, IOutbox outbox, TimeProvider clock)
+internal sealed class CertifyPlacementsHandler(IDbSession db, PlacementFactsStore store, CertificationEngine engine, IOutbox outbox, DeliverySignal signal,
+    TimeProvider clock)
     : ICommandHandler<CertifyPlacements, CertificationBatchSummary>
 {
     public async ValueTask<CertificationBatchSummary> Handle(CertifyPlacements command, CancellationToken ct)
@@ -108,6 +112,17 @@ internal sealed class CertifyPlacementsHandler(IDbSession db, PlacementFactsStor
                 "认证无法进行：以下单位所在地区未配置最低工资标准，请联系管理员导入最低工资数据：" + string.Join("；", blocked.Select(b => $"{b.CreditCode}（{b.Reason}）")));
         foreach (var c in run.Changed.Where(c => !ids.Contains(c.PlacementId)))
             await outbox.AddAsync(CertifyPlacementHandler.Changed(c), ct);
+        var now = clock.GetUtcNow();
+        await db.ExecuteAsync("""
+            INSERT INTO certification.outbox (id, type, payload, occurred_at)
+            SELECT e.event_id, @type, jsonb_build_object('id', e.event_id, 'occurredAt', @now, 'placementId', e.id, 'unitId', e.unit_id,
+                'businessYear', e.business_year, 'qualifyingMonths', e.q, 'personMonths', e.pm, 'hasFlags', e.flagged, 'resultVersion', e.version), @now
+            FROM (SELECT gen_random_uuid() AS event_id, p.id, p.unit_id, p.business_year, bit_count(m.qualifies::bit(12))::int AS q,
+                         (bit_count(m.qualifies::bit(12)) + bit_count((m.qualifies & m.severe)::bit(12)))::int AS pm, m.via_related_unit <> 0 AS flagged, m.version
+                  FROM certification.placement p JOIN certification.placement_months m ON m.placement_id = p.id
+                  WHERE p.id = ANY(@ids) ORDER BY p.id) e
+            """, new { type = typeof(PlacementCertified).FullName, now, ids = ids.ToArray() }, ct);
+        db.AfterCommit(signal.Pulse);
         return new CertificationBatchSummary(command.Facts.Count > 0 ? command.Facts[0].BusinessYear : 0, run.Placements, run.QualifyingMonths, run.ChangedCount, watch.Elapsed);
     }
 }
