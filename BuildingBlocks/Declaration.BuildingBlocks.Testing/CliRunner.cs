@@ -20,7 +20,6 @@ public static class CliRunner
         psi.Environment["DECLARATION_DB"] = connectionString;
         foreach (var (key, value) in TestApp.TestSettings)
             psi.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        psi.Environment["Declaration__Outbox__Enabled"] = "true";
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

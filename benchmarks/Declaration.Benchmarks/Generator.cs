@@ -195,9 +195,8 @@ internal sealed class Generator
             await w.CompleteAsync();
         }
         await using (var w = await c.BeginBinaryImportAsync("""
-            COPY certification.placement (id, unit_id, credit_code, business_year, id_hash, id_number_enc, masked_id, name_enc, masked_name, certificate_type,
-                certificate_number_enc, employment_start, employment_end, contract_type, contract_start, contract_end, contract_ok, monthly_wage,
-                retirement_base50, age16_month, retirement_month, state, updated_at) FROM STDIN (FORMAT BINARY)
+            COPY certification.placement (id, unit_id, credit_code, business_year, id_hash, employment_start, employment_end, contract_type, contract_start,
+                contract_end, contract_ok, monthly_wage, retirement_base50, age16_month, retirement_month, locked, updated_at) FROM STDIN (FORMAT BINARY)
             """))
         {
             var now = DateTimeOffset.UtcNow;
@@ -212,12 +211,6 @@ internal sealed class Generator
                 await w.WriteAsync(unit.CreditCode, NpgsqlDbType.Text);
                 await w.WriteAsync(2025, NpgsqlDbType.Integer);
                 await w.WriteAsync(protector.BlindIndex(id), NpgsqlDbType.Bytea);
-                await w.WriteAsync(protector.Encrypt(id), NpgsqlDbType.Bytea);
-                await w.WriteAsync(Masking.IdNumber(id), NpgsqlDbType.Text);
-                await w.WriteAsync(protector.Encrypt("某人"), NpgsqlDbType.Bytea);
-                await w.WriteAsync("某*", NpgsqlDbType.Text);
-                await w.WriteAsync("disability", NpgsqlDbType.Text);
-                await w.WriteAsync(protector.Encrypt(id + "43"), NpgsqlDbType.Bytea);
                 await w.WriteAsync(p.EmploymentStart, NpgsqlDbType.Date);
                 if (p.EmploymentEnd is { } e) await w.WriteAsync(e, NpgsqlDbType.Date); else await w.WriteNullAsync();
                 await w.WriteAsync(p.ContractType, NpgsqlDbType.Text);
@@ -229,7 +222,7 @@ internal sealed class Generator
                 await w.WriteAsync(base50, NpgsqlDbType.Boolean);
                 await w.WriteAsync(WorkingAge.Age16Month(Identifiers.BirthDate(id)), NpgsqlDbType.Date);
                 await w.WriteAsync(WorkingAge.RetirementMonth(id, base50), NpgsqlDbType.Date);
-                await w.WriteAsync("Draft", NpgsqlDbType.Text);
+                await w.WriteAsync(false, NpgsqlDbType.Boolean);
                 await w.WriteAsync(now, NpgsqlDbType.TimestampTz);
             }
             await w.CompleteAsync();
