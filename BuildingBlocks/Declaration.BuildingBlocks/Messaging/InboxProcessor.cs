@@ -14,6 +14,7 @@ namespace Declaration.BuildingBlocks.Messaging;
 /// the row's "processed" mark, so each delivery takes effect exactly once (a process killed mid-way rolls back and the row
 /// stays pending; FOR UPDATE SKIP LOCKED lets any number of hosts share the work). A failure is counted and retried after
 /// an exponential back-off; after MaxAttempts the row is parked with its error (listed on /Admin/Deliveries, re-drivable).
+/// A process takes only rows of the handlers it has (during a rolling deploy, a new handler's rows wait for a host that has it).
 /// </summary>
 public sealed class InboxProcessor(NpgsqlDataSource dataSource, IServiceScopeFactory scopes, SubscriptionMap subscriptions, EventTypeMap types,
     IOptions<MessagingOptions> options, IHostEnvironment environment, ILogger<InboxProcessor> logger, TimeProvider clock)
@@ -48,9 +49,9 @@ public sealed class InboxProcessor(NpgsqlDataSource dataSource, IServiceScopeFac
             {
                 row = await db.QuerySingleOrDefaultAsync<InboxRow>($"""
                     SELECT id, message_id AS MessageId, consumer, type, payload::text AS payload, attempts FROM {schema}.inbox
-                    WHERE processed_at IS NULL AND parked_at IS NULL AND next_attempt_at <= @now
+                    WHERE processed_at IS NULL AND parked_at IS NULL AND next_attempt_at <= @now AND consumer = ANY(@consumers)
                     ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
-                    """, new { now = clock.GetUtcNow() }, ct);
+                    """, new { now = clock.GetUtcNow(), consumers = subscriptions.ConsumersOf(schema) }, ct);
                 if (row is null)
                 {
                     await db.RollbackAsync(ct);

@@ -46,6 +46,9 @@ public sealed class SubscriptionMap
     public IReadOnlyList<string> ConsumerSchemas { get; }
 
     public IntegrationEventSubscription? Find(string schema, string consumer) => _byConsumer.GetValueOrDefault((schema, consumer));
+
+    /// <summary>The consumer names of one schema's handlers (the inbox rows this process can run).</summary>
+    public string[] ConsumersOf(string schema) => All.Where(s => s.Schema == schema).Select(s => s.Consumer).ToArray();
 }
 
 public static class IntegrationEventRegistration

@@ -94,3 +94,66 @@ public sealed class OutboxTests
         });
     }
 }
+
+/// <summary>A handler that keeps failing: retried with a growing back-off, parked after MaxAttempts, listed, re-driven; the others are not held up.</summary>
+public sealed class ParkingTests
+{
+    [SetUp]
+    public Task ResetAsync() => App.ResetAsync();
+
+    private static Task<(int Attempts, DateTimeOffset? Next, DateTimeOffset? Parked, string? Error)> RowAsync(Guid messageId) =>
+        App.InScopeAsync(TestUsers.System, sp => sp.GetRequiredService<IDbSession>().QuerySingleAsync<(int, DateTimeOffset?, DateTimeOffset?, string?)>("""
+            SELECT attempts, next_attempt_at, parked_at, last_error FROM units.inbox WHERE message_id = @messageId AND consumer LIKE '%FlakyProfileHandler'
+            """, new { messageId }, CancellationToken.None));
+
+    [Test]
+    public async Task AFailingHandler_IsRetriedWithBackOff_ParkedAfterMaxAttempts_ListedAndRedriven_WithoutHoldingUpTheOthers()
+    {
+        var unitId = Guid.NewGuid();
+        FlakyProfileHandler.Failing[unitId] = true;
+        var evt = new UnitProfileChanged(unitId, Seed.UnitA, "甲", "enterprise", "330106", "330106", "T", "经办人", "13800571234", 1);
+        await App.PublishAsync(evt);
+        var maxAttempts = App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<MessagingOptions>>().Value.MaxAttempts;
+        var delays = new List<TimeSpan>();
+        var immediateRetry = await RowAsync(evt.Id);
+        await App.DeliverAsync();   // not due yet: nothing happens before the back-off
+        var stillOne = await RowAsync(evt.Id);
+        for (var i = 0; i < maxAttempts - 1; i++)
+        {
+            var row = await RowAsync(evt.Id);
+            delays.Add(row.Next!.Value - App.Clock.Now);
+            App.Clock.Advance(row.Next.Value - App.Clock.Now + TimeSpan.FromMilliseconds(1));
+            await App.DeliverAsync();
+        }
+        var parked = await RowAsync(evt.Id);
+        App.Clock.Advance(TimeSpan.FromDays(1));
+        await App.DeliverAsync();
+        var deliveries = App.Services.GetRequiredService<Deliveries>();
+        var issues = await deliveries.IssuesAsync(10, CancellationToken.None);
+        var stats = (await deliveries.StatsAsync(CancellationToken.None)).Single(s => s.Schema == "units");
+        var listed = await CliRunner.RunAsync(App.Server.ConnectionString, "deliveries");
+
+        FlakyProfileHandler.Failing.TryRemove(unitId, out _);
+        var issue = issues.Single(i => i.MessageId == evt.Id);
+        var redriven = await deliveries.RedriveAsync(issue.Schema, issue.Queue, issue.Id, CancellationToken.None);
+        await App.DeliverAsync();
+        var after = await deliveries.IssuesAsync(10, CancellationToken.None);
+        Assert.Multiple(() =>
+        {
+            Assert.That(immediateRetry.Attempts, Is.EqualTo(1));
+            Assert.That(stillOne.Attempts, Is.EqualTo(1), "a failed delivery waits for its back-off");
+            Assert.That(delays.Zip(delays.Skip(1)).Count(d => d.Second > d.First), Is.GreaterThanOrEqualTo(delays.Count - 3), "the back-off grows");
+            Assert.That(parked.Attempts, Is.EqualTo(maxAttempts));
+            Assert.That(parked.Parked, Is.Not.Null);
+            Assert.That(parked.Error, Does.Contain("模拟故障"));
+            Assert.That(CountingProfileHandler.Handled.GetValueOrDefault(unitId), Is.EqualTo(1), "the other handler of the same event was not held up");
+            Assert.That(issue.Parked, Is.True);
+            Assert.That(stats.InboxParked, Is.EqualTo(1));
+            Assert.That(listed.ExitCode, Is.EqualTo(1), listed.StandardError);
+            Assert.That(listed.StandardOutput, Does.Contain("parked units inbox").And.Contain("FlakyProfileHandler"));
+            Assert.That(redriven, Is.True);
+            Assert.That(FlakyProfileHandler.Handled.GetValueOrDefault(unitId), Is.EqualTo(1), "re-driven and handled once");
+            Assert.That(after.Where(i => i.MessageId == evt.Id), Is.Empty);
+        });
+    }
+}

@@ -14,7 +14,8 @@ public sealed class UnitsFixture
 
     [OneTimeSetUp]
     public async Task StartAsync() => App = await ModuleTestApp.StartAsync("units_tests",
-        services => services.AddIntegrationEventHandler<UnitProfileChanged, CountingProfileHandler>("units"));
+        services => services.AddIntegrationEventHandler<UnitProfileChanged, CountingProfileHandler>("units")
+            .AddIntegrationEventHandler<UnitProfileChanged, FlakyProfileHandler>("units"));
 
     [OneTimeTearDown]
     public async Task StopAsync() => await App.DisposeAsync();
@@ -27,6 +28,20 @@ internal sealed class CountingProfileHandler : IIntegrationEventHandler<UnitProf
 
     public Task HandleAsync(UnitProfileChanged @event, CancellationToken ct)
     {
+        Handled.AddOrUpdate(@event.UnitId, 1, (_, n) => n + 1);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Fails for the units listed in <see cref="Failing"/> (a handler with a bug, or a dependency down); counts the others.</summary>
+internal sealed class FlakyProfileHandler : IIntegrationEventHandler<UnitProfileChanged>
+{
+    public static readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, bool> Failing = new();
+    public static readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, int> Handled = new();
+
+    public Task HandleAsync(UnitProfileChanged @event, CancellationToken ct)
+    {
+        if (Failing.ContainsKey(@event.UnitId)) throw new InvalidOperationException($"模拟故障：单位 {@event.UnitId} 的处理失败");
         Handled.AddOrUpdate(@event.UnitId, 1, (_, n) => n + 1);
         return Task.CompletedTask;
     }
