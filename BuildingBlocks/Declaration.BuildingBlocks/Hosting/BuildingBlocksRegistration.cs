@@ -25,13 +25,13 @@ public static class BuildingBlocksRegistration
         services.AddSingleton<OutboxRelay>();
         services.Configure<OutboxOptions>(configuration.GetSection("Declaration:Outbox"));
         services.AddScoped<IAuditLog, AuditLog>();
-        services.Configure<FileStorageOptions>(configuration.GetSection("Declaration:Files"));
-        services.AddScoped<IFileStorage, LocalFileStorage>();
+        services.AddFileStorage(configuration);
         services.Configure<PersonalDataOptions>(configuration.GetSection("Declaration:PersonalData"));
         services.AddSingleton<IPersonalDataProtector, PersonalDataProtector>();
         services.AddSingleton<TemplateRenderer>();
         services.AddSingleton<MigrationRunner>();
         services.AddScoped<Csv.ImportHistory>();
+        services.AddScoped<Csv.ImportJobs>();
         return services;
     }
 }
