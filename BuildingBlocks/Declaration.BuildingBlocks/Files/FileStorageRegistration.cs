@@ -19,8 +19,11 @@ public static class FileStorageRegistration
         return services;
     }
 
-    /// <summary>Start-up step after the migrations: checks the configured store exists and copies this host's legacy disk files in.</summary>
-    public static async Task PrepareFileStorageAsync(this IServiceProvider services, CancellationToken ct)
+    /// <summary>
+    /// Start-up step after the migrations: checks the configured store exists and copies this host's legacy disk files in
+    /// (returns how many).
+    /// </summary>
+    public static async Task<int> PrepareFileStorageAsync(this IServiceProvider services, CancellationToken ct)
     {
         var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<FileStorageOptions>>().Value;
         await using (var scope = services.CreateAsyncScope())
@@ -29,6 +32,6 @@ public static class FileStorageRegistration
             if (!names.Contains(options.Store, StringComparer.OrdinalIgnoreCase))
                 throw new InvalidOperationException($"Declaration:Files:Store “{options.Store}”：没有这个名称的文件存储（可用：{string.Join("、", names)}）");
         }
-        await services.GetRequiredService<LegacyDiskFiles>().CopyAllAsync(ct);
+        return await services.GetRequiredService<LegacyDiskFiles>().CopyAllAsync(ct);
     }
 }

@@ -13,6 +13,12 @@ namespace Declaration.Host.Web;
 public sealed record ImportOutcome(string Kind, string FileName, bool Accepted, long Rows, long Inserted, long Updated, string? Sha256,
     IReadOnlyList<string> Errors, long TotalErrors, IReadOnlyList<string> Warnings, string? Message);
 
+/// <summary>Test seam: runs after each progress report of an import job (a test holds the import open, or throws to simulate a crash).</summary>
+public sealed class ImportFileJobHooks
+{
+    public Func<Guid, long, Task>? AfterProgress { get; set; }
+}
+
 /// <summary>
 /// Runs an uploaded import file (stored in the database with its <c>platform.import_job</c> row) on whichever host's Hangfire
 /// worker picks it, as the admin who uploaded it. The import, the job's outcome and the removal of the file commit in one
@@ -21,7 +27,7 @@ public sealed record ImportOutcome(string Kind, string FileName, bool Accepted, 
 /// at one job wait for each other, and a finished job is never run again. The lines read so far are written to the job's row
 /// as the file streams (the page polls it from any host). A rejected file is a normal outcome, not retried.
 /// </summary>
-public sealed class ImportFileJob(IServiceScopeFactory scopes, IConfiguration configuration, ILogger<ImportFileJob> logger)
+public sealed class ImportFileJob(IServiceScopeFactory scopes, IConfiguration configuration, ILogger<ImportFileJob> logger, ImportFileJobHooks? hooks = null)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     public const int Retries = 3;
@@ -95,7 +101,11 @@ public sealed class ImportFileJob(IServiceScopeFactory scopes, IConfiguration co
             throw new NotFoundException("导入文件已不存在，请重新上传");
         var jobs = services.GetRequiredService<ImportJobs>();
         await using var content = file.Content;
-        await using var counting = new LineCountingStream(content, lines => jobs.ReportProgressAsync(job.Id, lines, CancellationToken.None));
+        await using var counting = new LineCountingStream(content, async lines =>
+        {
+            await jobs.ReportProgressAsync(job.Id, lines, CancellationToken.None);
+            if (hooks?.AfterProgress is { } after) await after(job.Id, lines);
+        });
         var result = (ImportResult)(await services.GetRequiredService<ISender>().Send((object)factory(counting), ct))!;
         return new ImportOutcome(job.Kind, job.FileName, true, result.Rows, result.Inserted, result.Updated, result.Sha256, [], 0,
             result.Warnings.Select(w => w.ToString()).ToList(), null);
