@@ -32,7 +32,7 @@ public sealed class TestApp : IAsyncDisposable
     {
         ["Declaration:PersonalData:EncryptionKey"] = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray()),
         ["Declaration:PersonalData:BlindIndexKey"] = Convert.ToBase64String(Enumerable.Range(101, 32).Select(i => (byte)i).ToArray()),
-        ["Declaration:Outbox:Enabled"] = "false",
+        ["Declaration:Messaging:Enabled"] = "false",
         ["Declaration:Hangfire:Enabled"] = "false",
     };
 
@@ -99,6 +99,38 @@ public sealed class TestApp : IAsyncDisposable
         scope.ServiceProvider.GetRequiredService<CurrentUserHolder>().User = user;
         return await work(scope.ServiceProvider);
     }
+
+    /// <summary>Writes events into their publishers' outboxes (one transaction, as a module's command does) and delivers them.</summary>
+    public async Task PublishAsync(params Messaging.IntegrationEvent[] events)
+    {
+        await InScopeAsync(TestUsers.System, async sp =>
+        {
+            var db = sp.GetRequiredService<IDbSession>();
+            await db.BeginAsync(CancellationToken.None);
+            foreach (var e in events) await sp.GetRequiredService<Messaging.IOutbox>().AddAsync(e, CancellationToken.None);
+            await db.CommitAsync(CancellationToken.None);
+            return 0;
+        });
+        await DeliverAsync();
+    }
+
+    /// <summary>
+    /// Hands an already published event (same message id) to the relay again, as a second outbox row in another module's outbox
+    /// (a relay that died after handing a row on but before marking it sent does this), and delivers it.
+    /// </summary>
+    public async Task RedeliverAsync(Messaging.IntegrationEvent e)
+    {
+        var types = Services.GetRequiredService<Messaging.EventTypeMap>();
+        var publisher = types.SchemaOf(e.GetType());
+        var other = Services.GetServices<ModuleDescriptor>().First(m => m.Schema != publisher).Schema;
+        await InScopeAsync(TestUsers.System, sp => sp.GetRequiredService<IDbSession>().ExecuteAsync(
+            $"INSERT INTO {other}.outbox (id, type, payload, occurred_at) VALUES (@Id, @type, @payload::jsonb, @OccurredAt)",
+            new { e.Id, type = types.NameOf(e.GetType()), payload = types.Serialize(e), e.OccurredAt }, CancellationToken.None));
+        await DeliverAsync();
+    }
+
+    /// <summary>Delivers every committed event to every subscriber until nothing is due (the relay and the inbox processor, in this process).</summary>
+    public Task DeliverAsync() => Messaging.Deliveries.DrainAsync(Services, CancellationToken.None);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,6 +1,8 @@
 using System.Reflection;
 using Declaration.BuildingBlocks.Data;
 using Declaration.Host.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using FluentValidation;
 using Mediator;
 using NetArchTest.Rules;
@@ -49,6 +51,61 @@ public sealed class ModuleBoundaryTests
             var result = Types.InAssembly(module.Assembly).ShouldNot().HaveDependencyOnAny(internals).GetResult();
             Assert.That(result.FailingTypeNames ?? [], Is.Empty, $"{module.Name} types depending on another module's non-Contracts namespace");
         }
+    }
+
+    /// <summary>
+    /// The allowed arrows between modules (a module → the other modules whose Contracts it uses): Placement builds on Units,
+    /// Certification (the engine) and AnnualReview (the declaration window); Certification on Units; AnnualReview on Units and
+    /// Placement; Notices (texts and the home page) on every module it composes; LevyCalculator on Units. No arrow points back
+    /// from Certification or Units.
+    /// </summary>
+    private static readonly Dictionary<string, string[]> AllowedArrows = new()
+    {
+        ["Units"] = [],
+        ["Placement"] = ["Units", "Certification", "AnnualReview"],
+        ["Certification"] = ["Units"],
+        ["AnnualReview"] = ["Units", "Placement"],
+        ["Notices"] = ["Units", "Placement", "Certification", "AnnualReview", "LevyCalculator"],
+        ["LevyCalculator"] = ["Units"],
+    };
+
+    [Test]
+    public void EachModule_ReferencesExactlyTheContractsItUses_AlongTheAllowedArrows()
+    {
+        Assert.That(AllowedArrows.Keys, Is.EquivalentTo(ModuleNames), "every module has its arrows pinned");
+        foreach (var module in Modules)
+        {
+            var others = ModuleNames.Where(n => n != module.Name).ToList();
+            // What the compiled module uses (the compiler drops references nothing uses) …
+            var used = module.Assembly.GetReferencedAssemblies().Select(a => a.Name!)
+                .Where(n => n.EndsWith(".Contracts", StringComparison.Ordinal)).Select(n => n["Declaration.".Length..^".Contracts".Length])
+                .Where(others.Contains).Order().ToList();
+            // … and what its project file references.
+            var project = File.ReadAllText(Path.Combine(RepoRoot(), "Modules", module.Name, $"Declaration.{module.Name}", $"Declaration.{module.Name}.csproj"));
+            var referenced = others.Where(o => project.Contains($"Declaration.{o}.Contracts.csproj", StringComparison.Ordinal)).Order().ToList();
+            Assert.Multiple(() =>
+            {
+                Assert.That(used, Is.EqualTo(AllowedArrows[module.Name].Order().ToList()), $"{module.Name} uses the Contracts of");
+                Assert.That(referenced, Is.EqualTo(used), $"{module.Name}'s project references Contracts it does not use (or misses one)");
+            });
+        }
+    }
+
+    [Test]
+    public void NoTwoModules_SubscribeToEachOthersEvents()
+    {
+        // State copied between two modules by events in both directions drifts apart when one event is lost or late: each pair of
+        // modules talks by events in one direction at most (the other direction, if any, is a synchronous request in one transaction).
+        var services = new ServiceCollection();
+        services.AddDeclarationCore(new ConfigurationBuilder().Build(), "Host=localhost");
+        using var provider = services.BuildServiceProvider();
+        var types = provider.GetRequiredService<Declaration.BuildingBlocks.Messaging.EventTypeMap>();
+        var arrows = provider.GetServices<Declaration.BuildingBlocks.Messaging.IntegrationEventSubscription>()
+            .Select(s => (Publisher: types.SchemaOf(s.EventType), Subscriber: s.Schema))
+            .Where(a => a.Publisher != a.Subscriber).Distinct().ToList();
+        Assert.That(arrows, Is.Not.Empty, "a rule over nothing proves nothing");
+        var both = arrows.Where(a => arrows.Contains((a.Subscriber, a.Publisher))).ToList();
+        Assert.That(both, Is.Empty, "modules subscribing to each other's events");
     }
 
     [Test]

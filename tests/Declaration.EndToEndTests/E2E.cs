@@ -33,8 +33,8 @@ public sealed class E2E
         builder.Configuration.AddInMemoryCollection(TestApp.TestSettings);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Declaration:Outbox:Enabled"] = "true",
-            ["Declaration:Outbox:PollInterval"] = "00:00:00.200",
+            ["Declaration:Messaging:Enabled"] = "true",
+            ["Declaration:Messaging:PollInterval"] = "00:00:00.200",
             ["Declaration:Hangfire:Enabled"] = "true",
             ["Declaration:Hangfire:PollSeconds"] = "1",
             ["Declaration:Files:Root"] = Path.Combine(Path.GetTempPath(), $"declaration-e2e-files-{Guid.NewGuid():N}"),

@@ -20,11 +20,15 @@ public interface IDbSession
     Task BeginAsync(CancellationToken ct);
     Task CommitAsync(CancellationToken ct);
     Task RollbackAsync(CancellationToken ct);
+
+    /// <summary>Runs <paramref name="action"/> once after the current transaction commits (not after a rollback).</summary>
+    void AfterCommit(Action action);
 }
 
 internal sealed class DbSession(NpgsqlDataSource dataSource) : IDbSession, IAsyncDisposable
 {
     private NpgsqlConnection? _connection;
+    private readonly List<Action> _afterCommit = [];
 
     public NpgsqlTransaction? Transaction { get; private set; }
 
@@ -86,10 +90,19 @@ internal sealed class DbSession(NpgsqlDataSource dataSource) : IDbSession, IAsyn
         await Transaction.CommitAsync(ct);
         await Transaction.DisposeAsync();
         Transaction = null;
+        var actions = _afterCommit.ToArray();
+        _afterCommit.Clear();
+        foreach (var action in actions) action();
+    }
+
+    public void AfterCommit(Action action)
+    {
+        if (!_afterCommit.Contains(action)) _afterCommit.Add(action);
     }
 
     public async Task RollbackAsync(CancellationToken ct)
     {
+        _afterCommit.Clear();
         if (Transaction is null) return;
         try { await Transaction.RollbackAsync(ct); }
         finally

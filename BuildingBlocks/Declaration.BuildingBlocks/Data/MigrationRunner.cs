@@ -19,11 +19,11 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, IEnumerable<Mod
         await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(7734001)", cancellationToken: ct));
         try
         {
-            await ApplyAsync(connection, PlatformSchema, typeof(MigrationRunner).Assembly, ct);
+            await ApplyAsync(connection, PlatformSchema, EmbeddedScripts(typeof(MigrationRunner).Assembly), ct);
             foreach (var module in modules)
             {
-                await connection.ExecuteAsync(new CommandDefinition(MessagingTables(module.Schema), cancellationToken: ct));
-                await ApplyAsync(connection, module.Schema, module.Assembly, ct);
+                var scripts = Messaging.MessagingTables.Scripts(module.Schema).Concat(EmbeddedScripts(module.Assembly));
+                await ApplyAsync(connection, module.Schema, scripts, ct);
             }
         }
         finally
@@ -32,33 +32,28 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, IEnumerable<Mod
         }
     }
 
-    private static string MessagingTables(string schema) => $"""
-        CREATE SCHEMA IF NOT EXISTS {schema};
-        CREATE TABLE IF NOT EXISTS {schema}.outbox (
-            id uuid PRIMARY KEY, type text NOT NULL, payload jsonb NOT NULL, occurred_at timestamptz NOT NULL,
-            sent_at timestamptz, attempts int NOT NULL DEFAULT 0, last_error text);
-        CREATE INDEX IF NOT EXISTS outbox_unsent ON {schema}.outbox (occurred_at) WHERE sent_at IS NULL;
-        CREATE TABLE IF NOT EXISTS {schema}.inbox (
-            message_id uuid NOT NULL, consumer text NOT NULL, processed_at timestamptz NOT NULL DEFAULT now(),
-            PRIMARY KEY (message_id, consumer));
-        """;
+    /// <summary>A module's <c>Migrations/*.sql</c> resources in name order, read when applied.</summary>
+    private static IEnumerable<(string Name, string Sql)> EmbeddedScripts(System.Reflection.Assembly assembly)
+    {
+        foreach (var resource in assembly.GetManifestResourceNames()
+                     .Where(n => n.Contains(".Migrations.", StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
+                     .OrderBy(n => n, StringComparer.Ordinal))
+        {
+            using var stream = assembly.GetManifestResourceStream(resource)!;
+            using var reader = new StreamReader(stream);
+            yield return (resource[(resource.IndexOf(".Migrations.", StringComparison.Ordinal) + ".Migrations.".Length)..], reader.ReadToEnd());
+        }
+    }
 
-    private async Task ApplyAsync(NpgsqlConnection connection, string schema, System.Reflection.Assembly assembly, CancellationToken ct)
+    private async Task ApplyAsync(NpgsqlConnection connection, string schema, IEnumerable<(string Name, string Sql)> scripts, CancellationToken ct)
     {
         await connection.ExecuteAsync(new CommandDefinition(
             $"CREATE SCHEMA IF NOT EXISTS {schema}; CREATE TABLE IF NOT EXISTS {schema}.schema_journal (script text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());",
             cancellationToken: ct));
         var applied = (await connection.QueryAsync<string>(new CommandDefinition($"SELECT script FROM {schema}.schema_journal", cancellationToken: ct))).ToHashSet(StringComparer.Ordinal);
-        var scripts = assembly.GetManifestResourceNames()
-            .Where(n => n.Contains(".Migrations.", StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
-            .OrderBy(n => n, StringComparer.Ordinal);
-        foreach (var name in scripts)
+        foreach (var (script, sql) in scripts)
         {
-            var script = name[(name.IndexOf(".Migrations.", StringComparison.Ordinal) + ".Migrations.".Length)..];
             if (applied.Contains(script)) continue;
-            await using var stream = assembly.GetManifestResourceStream(name)!;
-            using var reader = new StreamReader(stream);
-            var sql = await reader.ReadToEndAsync(ct);
             await using var tx = await connection.BeginTransactionAsync(ct);
             await connection.ExecuteAsync(new CommandDefinition(sql, transaction: tx, commandTimeout: 0, cancellationToken: ct));
             await connection.ExecuteAsync(new CommandDefinition($"INSERT INTO {schema}.schema_journal(script) VALUES (@script)", new { script }, tx, cancellationToken: ct));

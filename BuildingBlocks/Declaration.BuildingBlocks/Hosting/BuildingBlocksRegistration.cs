@@ -22,8 +22,13 @@ public static class BuildingBlocksRegistration
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<EventTypeMap>();
         services.AddScoped<IOutbox, Outbox>();
+        services.AddSingleton<DeliverySignal>();
+        services.AddSingleton<SubscriptionMap>();
+        services.TryAddSingleton<IEventTransport, DatabaseTransport>();
         services.AddSingleton<OutboxRelay>();
-        services.Configure<OutboxOptions>(configuration.GetSection("Declaration:Outbox"));
+        services.AddSingleton<InboxProcessor>();
+        services.AddSingleton<Deliveries>();
+        services.Configure<MessagingOptions>(configuration.GetSection("Declaration:Messaging"));
         services.AddScoped<IAuditLog, AuditLog>();
         services.AddFileStorage(configuration);
         services.Configure<PersonalDataOptions>(configuration.GetSection("Declaration:PersonalData"));

@@ -9,7 +9,7 @@ public interface IOutbox
     Task AddAsync(IntegrationEvent @event, CancellationToken ct);
 }
 
-internal sealed class Outbox(IDbSession db, EventTypeMap types, TimeProvider clock) : IOutbox
+internal sealed class Outbox(IDbSession db, EventTypeMap types, DeliverySignal signal, TimeProvider clock) : IOutbox
 {
     public async Task AddAsync(IntegrationEvent @event, CancellationToken ct)
     {
@@ -20,6 +20,7 @@ internal sealed class Outbox(IDbSession db, EventTypeMap types, TimeProvider clo
             $"INSERT INTO {schema}.outbox (id, type, payload, occurred_at) VALUES (@Id, @Type, @Payload::jsonb, @OccurredAt)",
             new { stamped.Id, Type = types.NameOf(stamped.GetType()), Payload = JsonSerializer.Serialize(stamped, stamped.GetType(), EventTypeMap.Json), stamped.OccurredAt },
             ct);
+        db.AfterCommit(signal.Pulse);
     }
 }
 
@@ -45,4 +46,31 @@ public sealed class EventTypeMap
     public Type? Resolve(string name) => _byName.GetValueOrDefault(name);
     public string SchemaOf(Type type) => _schemaByType.TryGetValue(type, out var s)
         ? s : throw new InvalidOperationException($"{type.Name} is not an event of a registered module's contracts.");
+
+    public IntegrationEvent Deserialize(string type, string payload) =>
+        (IntegrationEvent)JsonSerializer.Deserialize(payload, Resolve(type) ?? throw new InvalidOperationException($"Unknown event type {type}"), Json)!;
+
+    public string Serialize(IntegrationEvent @event) => JsonSerializer.Serialize(@event, @event.GetType(), Json);
+}
+
+/// <summary>Wakes this process's relay and inbox processor when a transaction committed events (instead of waiting for the next poll).</summary>
+public sealed class DeliverySignal
+{
+    private readonly SemaphoreSlim _signal = new(0, 1);
+
+    public void Pulse()
+    {
+        if (_signal.CurrentCount == 0)
+        {
+            try { _signal.Release(); }
+            catch (SemaphoreFullException) { }
+        }
+    }
+
+    /// <summary>Waits for a pulse or the timeout, whichever comes first.</summary>
+    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        try { await _signal.WaitAsync(timeout, ct); }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+    }
 }

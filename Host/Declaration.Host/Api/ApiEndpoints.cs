@@ -10,7 +10,7 @@ internal static class ApiEndpoints
         AnnualReviewApi.Map(api);
         PlacementApi.Map(api);
         LevyApi.Map(api);
-        CertificationApi.Map(api);
+        ReviewApi.Map(api);
         NoticesApi.Map(api);
     }
 }

@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using Declaration.BuildingBlocks.Errors;
-using Declaration.Certification.Contracts;
 using Declaration.Host.Web;
 using Declaration.Placement.Contracts;
 using Mediator;
@@ -26,7 +25,7 @@ internal static class PlacementApi
         api.MapGet("/placements/{id:guid}", async (Guid id, ISender sender, CancellationToken ct) =>
             Results.Ok(await sender.Send(new GetPlacementDetail(id), ct)));
         api.MapGet("/placements/{id:guid}/result", async (Guid id, ISender sender, CancellationToken ct) =>
-            await sender.Send(new GetCertificationResult(id), ct) is { } result ? Results.Ok(result) : Results.NotFound());
+            await sender.Send(new GetPlacementResult(id), ct) is { } result ? Results.Ok(result) : Results.NotFound());
         api.MapPost("/placements", async (DeclarePlacement body, ClaimsPrincipal user, ISender sender, CancellationToken ct) =>
         {
             var unitId = body.UnitId == Guid.Empty ? OwnUnit(user) : body.UnitId;

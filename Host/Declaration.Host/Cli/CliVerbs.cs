@@ -17,11 +17,14 @@ internal static class CliVerbs
             CommandLine.ImportKinds[kind] = s => new ImportLinkageData(kind, s);
         CommandLine.Register("certify", CertifyAsync);
         CommandLine.Register("export", ExportAsync);
-        CommandLine.ExportKinds["certification-results"] = (year, output) => new ExportCertificationResults(year, output);
-        CommandLine.ExportKinds["certified-counts"] = (year, output) => new ExportCertifiedCounts(year, output);
+        CommandLine.ExportKinds["certification-results"] = (year, output) => new Placement.Contracts.ExportCertificationResults(year, output);
+        CommandLine.ExportKinds["certified-counts"] = (year, output) => new Placement.Contracts.ExportCertifiedCounts(year, output);
 
         // AnnualReview: the tax authority's export of Certified unit-years (FORMATS.md `tax`).
         CommandLine.ExportKinds["tax"] = (year, output) => new Declaration.AnnualReview.Contracts.ExportTax(year, output);
+
+        // Event delivery and the consistency of every placement's copies.
+        DeliveryVerbs.Register();
     }
 
     private static int Year(CliContext context) =>

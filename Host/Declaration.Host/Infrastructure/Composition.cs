@@ -48,38 +48,45 @@ public static class Composition
         return services;
     }
 
-    /// <summary>MassTransit: the in-memory transport in one process, RabbitMQ when configured (competing consumers across hosts).</summary>
+    /// <summary>
+    /// Without a broker, events travel from the outboxes to the subscribers' inboxes inside PostgreSQL (BuildingBlocks'
+    /// database transport). With <c>Declaration:RabbitMq:Host</c>, MassTransit on RabbitMQ carries them: publisher confirms,
+    /// durable queues (one per handler: competing consumers across hosts), retries of the receiving side.
+    /// </summary>
     private static void AddBus(IServiceCollection services, IConfiguration configuration)
     {
+        var rabbit = configuration.GetSection("Declaration:RabbitMq");
+        if (string.IsNullOrWhiteSpace(rabbit["Host"])) return;
         var subscriptions = services.Where(d => d.ServiceType == typeof(IntegrationEventSubscription) && d.ImplementationInstance is not null)
             .Select(d => (IntegrationEventSubscription)d.ImplementationInstance!).ToList();
-        var rabbit = configuration["Declaration:RabbitMq:Host"];
+        services.UseBrokerTransport();
         services.AddMassTransit(bus =>
         {
-            foreach (var s in subscriptions) bus.AddConsumer(s.ConsumerType);
-            if (string.IsNullOrWhiteSpace(rabbit))
+            foreach (var s in subscriptions) bus.AddConsumer(s.ReceiverType);
+            bus.UsingRabbitMq((context, cfg) =>
             {
-                bus.UsingInMemory((context, cfg) =>
+                var host = rabbit["Host"]!;
+                cfg.Host(host, rabbit.GetValue<ushort?>("Port") ?? 5672, rabbit["VirtualHost"] ?? "/", h =>
                 {
-                    foreach (var s in subscriptions)
-                        cfg.ReceiveEndpoint(EndpointName(s), e => e.ConfigureConsumer(context, s.ConsumerType));
+                    h.Username(rabbit["User"] ?? "guest");
+                    h.Password(rabbit["Password"] ?? "guest");
+                    h.PublisherConfirmation = true;
+                    if (rabbit.GetValue("UseTls", false))
+                        h.UseSsl(ssl =>
+                        {
+                            ssl.Protocol = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13;
+                            ssl.ServerName = rabbit["TlsServerName"] ?? host;
+                        });
                 });
-            }
-            else
-            {
-                bus.UsingRabbitMq((context, cfg) =>
-                {
-                    cfg.Host(rabbit, ushort.TryParse(configuration["Declaration:RabbitMq:Port"], out var port) ? port : (ushort)5672, "/", h =>
+                // The receiving side only stores the message in the handler's inbox: a retry outlasts a PostgreSQL restart.
+                cfg.UseMessageRetry(r => r.Exponential(12, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(2)));
+                foreach (var s in subscriptions)
+                    cfg.ReceiveEndpoint(s.QueueName, e =>
                     {
-                        h.Username(configuration["Declaration:RabbitMq:User"] ?? "guest");
-                        h.Password(configuration["Declaration:RabbitMq:Password"] ?? "guest");
+                        e.Durable = true;
+                        e.ConfigureConsumer(context, s.ReceiverType);
                     });
-                    foreach (var s in subscriptions)
-                        cfg.ReceiveEndpoint(EndpointName(s), e => e.ConfigureConsumer(context, s.ConsumerType));
-                });
-            }
+            });
         });
     }
-
-    private static string EndpointName(IntegrationEventSubscription s) => $"{s.Schema}.{s.HandlerType.Name}";
 }

@@ -18,15 +18,6 @@ public static class DemoData
         }
     }
 
-    /// <summary>Publishes what was written to the outboxes and gives this process's consumers time to handle it.</summary>
-    public static async Task DrainOutboxAsync(IServiceProvider services, CancellationToken ct)
-    {
-        var relay = services.GetRequiredService<OutboxRelay>();
-        for (var quiet = 0; quiet < 3;)
-        {
-            var published = await relay.ProcessOnceAsync(ct);
-            quiet = published == 0 ? quiet + 1 : 0;
-            await Task.Delay(published == 0 ? 200 : 50, ct);
-        }
-    }
+    /// <summary>Delivers what was written to the outboxes to every subscriber, in this process, until nothing is due.</summary>
+    public static Task DrainOutboxAsync(IServiceProvider services, CancellationToken ct) => Deliveries.DrainAsync(services, ct);
 }

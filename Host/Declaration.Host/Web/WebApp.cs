@@ -45,7 +45,7 @@ public static class WebApp
             o.XmlRepository = new PostgresXmlRepository(sp.GetRequiredService<NpgsqlDataSource>())));
         // Chinese text stays readable in the HTML (Razor encodes only what HTML needs).
         services.AddWebEncoders(o => o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
-        services.AddHostedService<Declaration.BuildingBlocks.Messaging.OutboxRelayService>();
+        services.AddHostedService<Declaration.BuildingBlocks.Messaging.MessagingService>();
         Declaration.Notices.NoticesModule.AddNoticesBackgroundServices(services);
         services.AddRazorPages(o =>
         {

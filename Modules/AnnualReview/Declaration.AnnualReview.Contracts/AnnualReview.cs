@@ -22,7 +22,9 @@ public sealed record GetAnnualReviewStatus(Guid UnitId, int BusinessYear) : IQue
 /// </summary>
 public sealed record CheckDeclarationOpen(Guid UnitId, int BusinessYear) : IQuery<DeclarationOpenDto>;
 
-public sealed record DeclarationOpenDto(bool Open, string? Reason);
+/// <param name="ConfirmedEditable">An approved reopen request has unlocked the unit-year: its Confirmed placements may be edited
+/// (重新登记) or deleted until the year is certified again.</param>
+public sealed record DeclarationOpenDto(bool Open, string? Reason, bool ConfirmedEditable = false);
 
 public sealed record CertificateVerificationDto(bool Found, bool Valid, string? CertificateNumber, string? UnitName, int? BusinessYear,
     decimal? CertifiedCount, DateTimeOffset? IssuedAt, DateTimeOffset? RevokedAt);
@@ -36,3 +38,9 @@ public sealed record AnnualReviewReopened(Guid UnitId, int BusinessYear, string 
 
 /// <summary>A reviewer decided a reopen request (for the unit's SMS).</summary>
 public sealed record ReopenRequestDecided(Guid UnitId, int BusinessYear, bool Approved, string Comment) : IntegrationEvent;
+
+/// <summary>AnnualReview's projection of one placement's state (fed by Placement's events, applied in version order).</summary>
+public sealed record ProjectedPlacementStateDto(Guid PlacementId, Guid UnitId, int BusinessYear, string State, int? PersonMonths, int Version);
+
+/// <summary>A page of the projection in placement-id order after <paramref name="After"/> (admin or system: the consistency check).</summary>
+public sealed record GetProjectedPlacementStates(Guid After, int Limit) : IQuery<IReadOnlyList<ProjectedPlacementStateDto>>;

@@ -1,4 +1,3 @@
-using MassTransit;
 using System.Text;
 using Dapper;
 using Declaration.AnnualReview.Contracts;
@@ -6,7 +5,7 @@ using Declaration.AnnualReview.Domain;
 using Declaration.BuildingBlocks.Data;
 using Declaration.BuildingBlocks.Messaging;
 using Declaration.BuildingBlocks.Testing;
-using Declaration.Certification.Contracts;
+using Declaration.Placement.Contracts;
 using Declaration.TestSupport;
 using Declaration.Units.Contracts;
 using Mediator;
@@ -102,21 +101,21 @@ internal static class Seed
         await WaitConsumedAsync(stamped.Select(e => e.Id).ToArray());
     }
 
-    /// <summary>Delivers the same event (same message id) again.</summary>
+    /// <summary>
+    /// Delivers the same event (same message id) again: a second outbox row carrying it (in another module's outbox, since the
+    /// first row is marked sent) is relayed to our inbox, which absorbs the duplicate.
+    /// </summary>
     public static async Task RedeliverAsync(IntegrationEvent e)
     {
-        // The outbox row of the first delivery is marked sent; a redelivery is a fresh row with the same id only in another schema's
-        // outbox, so publish it directly through the bus as the relay would.
-        await AnnualFixture.App.InScopeAsync(TestUsers.System, async sp =>
-        {
-            var publisher = sp.GetRequiredService<IPublishEndpoint>();
-            await publisher.Publish((object)e, e.GetType(), Pipe.Execute<PublishContext>(ctx => ctx.MessageId = e.Id), CancellationToken.None);
-            return 0;
-        });
-        await Task.Delay(500);
+        var app = AnnualFixture.App;
+        var types = app.Services.GetRequiredService<EventTypeMap>();
+        await using (var connection = new NpgsqlConnection(app.Server.ConnectionString))
+            await connection.ExecuteAsync("INSERT INTO units.outbox (id, type, payload, occurred_at) VALUES (@Id, @type, @payload::jsonb, @OccurredAt)",
+                new { e.Id, type = types.NameOf(e.GetType()), payload = types.Serialize(e), e.OccurredAt });
+        await Deliveries.DrainAsync(app.Services, CancellationToken.None);
     }
 
-    private static async Task WriteAndRelayAsync(IReadOnlyList<IntegrationEvent> events)
+    private static async Task WriteAndRelayAsync(IEnumerable<IntegrationEvent> events)
     {
         var app = AnnualFixture.App;
         await app.InScopeAsync(TestUsers.System, async sp =>
@@ -127,13 +126,13 @@ internal static class Seed
             await db.CommitAsync(CancellationToken.None);
             return 0;
         });
-        await app.Services.GetRequiredService<OutboxRelay>().ProcessOnceAsync(CancellationToken.None);
+        await Deliveries.DrainAsync(app.Services, CancellationToken.None);
     }
 
     private static async Task WaitConsumedAsync(Guid[] ids)
     {
-        var consumed = await Poller.UntilAsync(() => ScalarAsync<long>("SELECT count(*) FROM annual_review.inbox WHERE message_id = ANY(@ids)", new { ids }),
-            n => n >= ids.Length);
+        var consumed = await ScalarAsync<long>(
+            "SELECT count(DISTINCT message_id) FROM annual_review.inbox WHERE message_id = ANY(@ids) AND processed_at IS NOT NULL", new { ids });
         Assert.That(consumed, Is.EqualTo(ids.Length), "AnnualReview did not consume every delivered event");
     }
 
@@ -146,10 +145,11 @@ internal static class Seed
     public static async Task<AnnualReviewState> StateAsync(UnitDto unit) =>
         (await AnnualFixture.App.SendAsync(TestUsers.Employer(unit.Id), new GetAnnualReviewStatus(unit.Id, Year))).State;
 
-    public static PlacementConfirmed Confirmed(Guid placementId, UnitDto unit, int personMonths) =>
-        new(placementId, unit.Id, Year, personMonths, "张*");
+    /// <summary>A PlacementConfirmed as Placement publishes it; <paramref name="version"/> = the placement's version after confirming.</summary>
+    public static PlacementConfirmed Confirmed(Guid placementId, UnitDto unit, int personMonths, int version = 3) =>
+        new(placementId, unit.Id, Year, personMonths, "张*", version);
 
-    /// <summary>States Certification's CertifiedCount of the unit-year (persons are masked, as Certification returns them).</summary>
+    /// <summary>States Placement's CertifiedCount of the unit-year (persons are masked, as Certification returns them).</summary>
     public static CertifiedCountDto StateCount(UnitDto unit, params (Guid Id, string Masked, string Name, int Category, int Level, int Months, int PersonMonths)[] persons)
     {
         var dto = new CertifiedCountDto(unit.Id, Year, persons.Sum(p => p.PersonMonths),
@@ -162,8 +162,7 @@ internal static class Seed
     public static async Task<(Guid P1, Guid P2)> TwoConfirmedAsync(UnitDto unit)
     {
         var (p1, p2) = (Guid.NewGuid(), Guid.NewGuid());
-        await DeliverAsync(new Declaration.Placement.Contracts.PlacementSubmitted(p1, unit.Id, Year, "张*"),
-            new Declaration.Placement.Contracts.PlacementSubmitted(p2, unit.Id, Year, "李*"));
+        await DeliverAsync(new PlacementSubmitted(p1, unit.Id, Year, "张*", 2), new PlacementSubmitted(p2, unit.Id, Year, "李*", 2));
         await DeliverAsync(Confirmed(p1, unit, 24), Confirmed(p2, unit, 10));
         StateCount(unit, (p1, "330106********0015", "张*", 4, 2, 12, 24), (p2, "330108********0249", "赵*", 5, 3, 10, 10));
         return (p1, p2);

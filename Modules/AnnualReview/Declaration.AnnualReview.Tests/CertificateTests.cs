@@ -229,8 +229,8 @@ public sealed class ReviewAndExportTests
     public async Task Progress_CountsTheJurisdictionsUnitsPerState()
     {
         var (a, b, c) = await Seed.UnitsAsync();
-        await Seed.DeliverAsync(new Declaration.Placement.Contracts.PlacementSubmitted(Guid.NewGuid(), a.Id, Seed.Year, "张*"));
-        await Seed.DeliverAsync(new Declaration.Placement.Contracts.PlacementSubmitted(Guid.NewGuid(), b.Id, Seed.Year, "陈*"));
+        await Seed.DeliverAsync(new Declaration.Placement.Contracts.PlacementSubmitted(Guid.NewGuid(), a.Id, Seed.Year, "张*", 2));
+        await Seed.DeliverAsync(new Declaration.Placement.Contracts.PlacementSubmitted(Guid.NewGuid(), b.Id, Seed.Year, "陈*", 2));
         Seed.StateCount(c);
         await App.SendAsync(TestUsers.Employer(c.Id), new CertifyAnnualReview(c.Id, Seed.Year));
 

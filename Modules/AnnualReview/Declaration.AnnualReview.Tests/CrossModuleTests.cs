@@ -11,7 +11,7 @@ namespace Declaration.AnnualReview.Tests;
 
 /// <summary>
 /// The whole path through the real modules: Certification's linkage data, Placement's import, a reviewer's confirmations,
-/// their events into our projection, and Certification's GetCertifiedCount on the certificate.
+/// their events into our projection, and Placement's GetCertifiedCount on the certificate.
 /// </summary>
 public sealed class CrossModuleTests
 {
@@ -26,10 +26,9 @@ public sealed class CrossModuleTests
 
     private static async Task RelayUntilAsync(Func<Task<bool>> done)
     {
-        var relay = App.Services.GetRequiredService<OutboxRelay>();
         var ok = await Poller.UntilAsync(async () =>
         {
-            await relay.ProcessOnceAsync(CancellationToken.None);
+            await Deliveries.DrainAsync(App.Services, CancellationToken.None);
             return await done();
         }, x => x, TimeSpan.FromSeconds(20));
         Assert.That(ok, Is.True, "the modules' events did not reach AnnualReview in time");

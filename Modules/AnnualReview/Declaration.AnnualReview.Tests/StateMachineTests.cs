@@ -45,21 +45,21 @@ public sealed class StateMachineTests
         var (p1, p2) = (Guid.NewGuid(), Guid.NewGuid());
         var states = new List<AnnualReviewState>();
 
-        await Seed.DeliverAsync(new PlacementCertified(p1, a.Id, Seed.Year, 12, 24, false));     // p1 Draft
+        await Seed.DeliverAsync(new PlacementDeclared(p1, a.Id, Seed.Year, 1));                   // p1 Draft
         states.Add(await Seed.StateAsync(a));
-        await Seed.DeliverAsync(new PlacementSubmitted(p1, a.Id, Seed.Year, "张*"));            // p1 AwaitingReview
+        await Seed.DeliverAsync(new PlacementSubmitted(p1, a.Id, Seed.Year, "张*", 2));         // p1 AwaitingReview
         states.Add(await Seed.StateAsync(a));
         await Seed.DeliverAsync(Seed.Confirmed(p1, a, 24));                                     // p1 Confirmed: all confirmed
         states.Add(await Seed.StateAsync(a));
-        await Seed.DeliverAsync(new PlacementDisputed(p2, a.Id, Seed.Year, [3, 4], "有社保缴费记录", "李*")); // p2 Disputed
+        await Seed.DeliverAsync(new PlacementDisputed(p2, a.Id, Seed.Year, [3, 4], "有社保缴费记录", "李*", 2)); // p2 Disputed
         states.Add(await Seed.StateAsync(a));
-        await Seed.DeliverAsync(new PlacementReturned(p2, a.Id, Seed.Year, "材料不全", "李*"));   // p2 Returned
+        await Seed.DeliverAsync(new PlacementReturned(p2, a.Id, Seed.Year, "材料不全", "李*", 3));   // p2 Returned
         states.Add(await Seed.StateAsync(a));
-        await Seed.DeliverAsync(new PlacementWithdrawn(p2, a.Id, Seed.Year));                   // p2 deleted: p1 alone, confirmed
+        await Seed.DeliverAsync(new PlacementWithdrawn(p2, a.Id, Seed.Year, 4));                // p2 deleted: p1 alone, confirmed
         states.Add(await Seed.StateAsync(a));
-        await Seed.DeliverAsync(new PlacementReopened(p1, a.Id, Seed.Year));                    // p1 edited (重新登记): Draft again
+        await Seed.DeliverAsync(new PlacementReopened(p1, a.Id, Seed.Year, 4));                 // p1 edited (重新登记): Draft again
         states.Add(await Seed.StateAsync(a));
-        await Seed.DeliverAsync(new PlacementWithdrawn(p1, a.Id, Seed.Year));                   // nothing left
+        await Seed.DeliverAsync(new PlacementWithdrawn(p1, a.Id, Seed.Year, 5));                // nothing left
         states.Add(await Seed.StateAsync(a));
 
         Assert.That(states, Is.EqualTo(new[]
@@ -74,7 +74,7 @@ public sealed class StateMachineTests
     {
         var (a, _, _) = await Seed.UnitsAsync();
         var (p1, p2) = (Guid.NewGuid(), Guid.NewGuid());
-        await Seed.DeliverAsync(new PlacementSubmitted(p1, a.Id, Seed.Year, "张*"), new PlacementSubmitted(p2, a.Id, Seed.Year, "李*"));
+        await Seed.DeliverAsync(new PlacementSubmitted(p1, a.Id, Seed.Year, "张*", 2), new PlacementSubmitted(p2, a.Id, Seed.Year, "李*", 2));
         await Seed.DeliverAsync(Seed.Confirmed(p1, a, 24));
         Seed.StateCount(a, (p1, "330106********0015", "张*", 4, 2, 12, 24));
         var letter = await App.SendAsync(TestUsers.Employer(a.Id), new GetCommitmentLetter(a.Id, Seed.Year));
@@ -157,12 +157,12 @@ public sealed class StateMachineTests
     {
         var (a, _, _) = await Seed.UnitsAsync();
         var p = Guid.NewGuid();
-        var submitted = new PlacementSubmitted(p, a.Id, Seed.Year, "张*") { OccurredAt = App.Clock.Now.AddMinutes(1) };
-        var confirmed = Seed.Confirmed(p, a, 12) with { OccurredAt = App.Clock.Now.AddMinutes(2) };
+        var submitted = new PlacementSubmitted(p, a.Id, Seed.Year, "张*", 2);
+        var confirmed = Seed.Confirmed(p, a, 12, version: 3);
         await Seed.DeliverAsync(confirmed);
-        await Seed.DeliverAsync(submitted);  // arrives late: older than the confirmation
+        await Seed.DeliverAsync(submitted);  // arrives late: an older version than the confirmation
         var afterLate = await Seed.StateAsync(a);
-        await Seed.DeliverAsync(new PlacementReopened(p, a.Id, Seed.Year) { OccurredAt = App.Clock.Now.AddMinutes(3) });
+        await Seed.DeliverAsync(new PlacementReopened(p, a.Id, Seed.Year, 4));
         await Seed.RedeliverAsync(confirmed); // the same message again: the inbox ignores it
         var afterRedelivery = await Seed.StateAsync(a);
         Assert.Multiple(() =>

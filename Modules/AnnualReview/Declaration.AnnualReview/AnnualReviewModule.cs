@@ -4,7 +4,6 @@ using Declaration.AnnualReview.Features.Projection;
 using Declaration.AnnualReview.Infrastructure;
 using Declaration.BuildingBlocks.Data;
 using Declaration.BuildingBlocks.Messaging;
-using Declaration.Certification.Contracts;
 using Declaration.Placement.Contracts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,7 +34,7 @@ public static class AnnualReviewModule
         services.TryAddScoped<IAnnualReviewInputs, ContractInputs>();
         services.AddScoped<CertificationGate>();
         services.AddScoped<IDemoDataSeeder, AnnualReviewDemoData>();
-        services.AddIntegrationEventHandler<PlacementCertified, OnPlacementCertified>(Schema);
+        services.AddIntegrationEventHandler<PlacementDeclared, OnPlacementDeclared>(Schema);
         services.AddIntegrationEventHandler<PlacementSubmitted, OnPlacementSubmitted>(Schema);
         services.AddIntegrationEventHandler<PlacementDisputed, OnPlacementDisputed>(Schema);
         services.AddIntegrationEventHandler<PlacementWithdrawn, OnPlacementWithdrawn>(Schema);

@@ -37,76 +37,63 @@ public static class ReasonCodes
     };
 }
 
-/// <summary>What the unit declared for one placement (RULES.md §2), handed to the engine. IdNumber is plaintext in memory only.</summary>
+/// <summary>
+/// What the engine needs of a placement (RULES.md §2–3), handed over by Placement, which validated it: the IdNumber (plaintext in
+/// memory only: the engine keeps its blind index and the months it derives from it), the dates, the contract and the wage.
+/// </summary>
 public sealed record PlacementFacts(
-    Guid PlacementId, Guid UnitId, string UnitCreditCode, int BusinessYear, string IdNumber, string Name,
-    string CertificateType, string CertificateNumber, DateOnly EmploymentStart, DateOnly? EmploymentEnd,
+    Guid PlacementId, Guid UnitId, int BusinessYear, string IdNumber, DateOnly EmploymentStart, DateOnly? EmploymentEnd,
     string ContractType, DateOnly ContractStart, DateOnly? ContractEnd, decimal MonthlyWage, bool RetirementBase50);
 
-public sealed record MonthResultDto(
-    int Month, bool Qualifies, int Weight, IReadOnlyList<string> Reasons, IReadOnlyList<string> Flags,
-    /// <summary>The reviewer's decision for the month, if any: true granted, false denied.</summary>
-    bool? Granted, string? ReviewComment,
-    /// <summary>The weight after review decisions (RULES.md §5: a granted month without a covering certificate weighs 1).</summary>
-    int FinalWeight);
+/// <summary>
+/// The automatic result of one month (RULES.md §3–4). <paramref name="CoverWeight"/>: 2 when a severe certificate covers the
+/// month, 1 a plain one, 0 none (what a reviewer's grant of the month weighs, RULES.md §5).
+/// </summary>
+public sealed record MonthResultDto(int Month, bool Qualifies, int Weight, int CoverWeight, IReadOnlyList<string> Reasons, IReadOnlyList<string> Flags);
 
-public sealed record CertificationResultDto(Guid PlacementId, Guid UnitId, int BusinessYear, IReadOnlyList<MonthResultDto> Months, DateTimeOffset CertifiedAt)
+/// <summary>
+/// The automatic 12-month result of a placement. <paramref name="Version"/> grows each time the stored result changes, so a
+/// projection of it never applies an older result over a newer one.
+/// </summary>
+public sealed record CertificationResultDto(Guid PlacementId, Guid UnitId, int BusinessYear, IReadOnlyList<MonthResultDto> Months,
+    DateTimeOffset CertifiedAt, long Version)
 {
     public int QualifyingMonths => Months.Count(m => m.Qualifies);
     public int PersonMonths => Months.Sum(m => m.Weight);
-    public int FinalPersonMonths => Months.Sum(m => m.FinalWeight);
     public bool HasFlags => Months.Any(m => m.Flags.Count > 0);
     public bool AllQualifyWithoutFlags => Months.All(m => m.Qualifies) && !HasFlags;
 }
 
 /// <summary>
-/// Step 3 of the manual: stores the placement's facts and certifies its 12 months at once, by the same set-based code
-/// path as the nightly batch restricted to this placement. Throws a BusinessRuleException when no minimum wage is
-/// configured for the unit's region (a configuration error, never a silent pass or fail).
+/// Step 3 of the manual: stores what the engine needs of the placement (blind index, dates, wage, unit, year — no name, no
+/// IdNumber ciphertext, no workflow state) and certifies its 12 months at once, by the same set-based code path as the nightly
+/// batch restricted to this placement and the other placements of the same person. Sent by Placement inside its own
+/// transaction. Throws a BusinessRuleException when no minimum wage is configured for the unit's region (a configuration
+/// error, never a silent pass or fail). A stored result that was locked (confirmed) is unlocked: the facts changed.
 /// </summary>
 public sealed record CertifyPlacement(PlacementFacts Facts) : ICommand<CertificationResultDto>;
 
-/// <summary>The stored result of a placement (access-checked through the unit).</summary>
+/// <summary>The stored automatic result of a placement (access-checked through the unit).</summary>
 public sealed record GetCertificationResult(Guid PlacementId) : IQuery<CertificationResultDto?>;
 
-/// <summary>Stored results of many placements of one unit-year (for lists and dashboards).</summary>
+/// <summary>Stored automatic results of many placements (staff or system; each unit access-checked).</summary>
+public sealed record GetCertificationResultsByIds(IReadOnlyList<Guid> PlacementIds) : IQuery<IReadOnlyList<CertificationResultDto>>;
+
+/// <summary>Stored automatic results of one unit-year (for lists and dashboards).</summary>
 public sealed record GetCertificationResults(Guid UnitId, int BusinessYear) : IQuery<IReadOnlyList<CertificationResultDto>>;
 
-/// <summary>Removes a withdrawn (deleted) placement's facts and results.</summary>
+/// <summary>Removes a deleted placement's facts and results (sent by Placement in the deleting transaction: the one deletion path).</summary>
 public sealed record ForgetPlacement(Guid PlacementId) : ICommand<bool>;
 
-public enum ReviewQueueKind { All, Disputed, AwaitingReview, Flagged }
+/// <summary>
+/// Locks (or unlocks) the stored results of placements: a locked result is final — the engine never recomputes or announces it,
+/// and linkage imports never mark it changed. Placement sends it in the transaction that confirms a placement (RULES.md §5:
+/// confirmed placements keep their results). Returns the stored results as they are locked.
+/// </summary>
+public sealed record LockCertificationResults(IReadOnlyList<Guid> PlacementIds) : ICommand<IReadOnlyList<CertificationResultDto>>;
 
-public sealed record ReviewQueueItemDto(
-    Guid PlacementId, Guid UnitId, string UnitCreditCode, string UnitName, int BusinessYear, string MaskedIdNumber, string MaskedName,
-    string State, int QualifyingMonths, bool HasFlags, IReadOnlyList<int> DisputedMonths, DateTimeOffset SubmittedAt);
-
-/// <summary>Placements waiting for a reviewer in the caller's jurisdiction (disputed, awaiting review, flagged), paginated.</summary>
-public sealed record GetReviewQueue(ReviewQueueKind Kind, int? BusinessYear, string? Search, int Page = 1, int PageSize = 20) : IQuery<PagedResult<ReviewQueueItemDto>>;
-
-/// <summary>A reviewer grants or denies one disputed (or any) month, with a comment.</summary>
-public sealed record DecideMonth(Guid PlacementId, int Month, bool Grant, string Comment) : ICommand<bool>;
-
-/// <summary>The reviewer confirms the placement: final months = automatic result overridden by decisions.</summary>
-public sealed record ConfirmPlacement(Guid PlacementId) : ICommand<bool>;
-
-/// <summary>The reviewer returns the placement to the unit with a reason; the unit edits and resubmits.</summary>
-public sealed record ReturnPlacement(Guid PlacementId, string Reason) : ICommand<bool>;
-
-/// <summary>Confirms each listed placement whose months all qualified without flags; returns how many were confirmed.</summary>
-public sealed record BulkConfirm(IReadOnlyList<Guid> PlacementIds) : ICommand<int>;
-
-public sealed record ConfirmedPersonDto(Guid PlacementId, string MaskedIdNumber, string MaskedName, string CertificateType, int? Category, int? Level,
-    int QualifyingMonths, int PersonMonths);
-
-/// <summary>A unit-year's CertifiedCount: person-months of confirmed placements after review, ÷ 12 (exact) and the persons.</summary>
-public sealed record CertifiedCountDto(Guid UnitId, int BusinessYear, int PersonMonths, IReadOnlyList<ConfirmedPersonDto> Persons)
-{
-    public decimal CertifiedCount => PersonMonths / 12m;
-    public decimal CertifiedCountRounded => Math.Round(PersonMonths / 12m, 2, MidpointRounding.AwayFromZero);
-}
-
-public sealed record GetCertifiedCount(Guid UnitId, int BusinessYear) : IQuery<CertifiedCountDto>;
+/// <summary>The latest veteran-certificate level in the registry of each listed veteran placement's person (for the certificate).</summary>
+public sealed record GetVeteranLevels(IReadOnlyList<Guid> PlacementIds) : IQuery<IReadOnlyDictionary<Guid, int>>;
 
 /// <summary>Runs the certification batch now (the nightly job's work) for a year, optionally one unit; returns a summary.</summary>
 public sealed record RunCertificationBatch(int BusinessYear, string? UnitCreditCode, bool OnlyChanged) : ICommand<CertificationBatchSummary>;
@@ -127,41 +114,30 @@ public sealed record ImportLinkageData(string Kind, Stream Content) : ICommand<I
 
 // Integration events published by Certification.
 
-public sealed record PlacementCertified(Guid PlacementId, Guid UnitId, int BusinessYear, int QualifyingMonths, int PersonMonths, bool HasFlags) : IntegrationEvent;
+/// <summary>A placement was certified at its owner's request (step 3, or a placements file); <paramref name="ResultVersion"/> orders results.</summary>
+public sealed record PlacementCertified(Guid PlacementId, Guid UnitId, int BusinessYear, int QualifyingMonths, int PersonMonths, bool HasFlags, long ResultVersion)
+    : IntegrationEvent;
 
-public sealed record PlacementConfirmed(Guid PlacementId, Guid UnitId, int BusinessYear, int PersonMonths, string MaskedName) : IntegrationEvent;
-
-public sealed record PlacementReturned(Guid PlacementId, Guid UnitId, int BusinessYear, string Reason, string MaskedName) : IntegrationEvent;
-
-/// <summary>A reviewer decided a disputed month (for the unit's SMS).</summary>
-public sealed record DisputeDecided(Guid PlacementId, Guid UnitId, int BusinessYear, int Month, bool Granted, string MaskedName) : IntegrationEvent;
-
-/// <summary>The nightly batch changed an unconfirmed placement's result.</summary>
-public sealed record CertificationResultChanged(Guid PlacementId, Guid UnitId, int BusinessYear, int OldQualifyingMonths, int NewQualifyingMonths, string MaskedName) : IntegrationEvent;
-
-// Added for the review pages, the admin pages and the command line.
-
-/// <summary>Everything a reviewer's page needs about one placement under review (masked person; full data via Placement's GetPlacementDetail).</summary>
-public sealed record ReviewDetailDto(
-    Guid PlacementId, Guid UnitId, string UnitCreditCode, string UnitName, int BusinessYear, string MaskedIdNumber, string MaskedName,
-    string State, IReadOnlyList<int> DisputedMonths, string? DisputeReason, string? ReturnReason, DateTimeOffset? SubmittedAt,
-    CertificationResultDto Result)
-{
-    /// <summary>Whether every disputed month has a decision (a disputed placement can be confirmed only then).</summary>
-    public bool AllDisputedMonthsDecided => DisputedMonths.All(m => Result.Months.Any(x => x.Month == m && x.Granted is not null));
-}
-
-/// <summary>A placement's review detail (reviewers in jurisdiction and admins; employers of another unit get 404).</summary>
-public sealed record GetReviewDetail(Guid PlacementId) : IQuery<ReviewDetailDto>;
-
-/// <summary>Writes the <c>certification-results</c> export of FORMATS.md to <paramref name="Output"/>; returns the rows written.</summary>
-public sealed record ExportCertificationResults(int BusinessYear, Stream Output) : IQuery<long>;
-
-/// <summary>Writes the <c>certified-counts</c> export of FORMATS.md to <paramref name="Output"/>; returns the rows written.</summary>
-public sealed record ExportCertifiedCounts(int BusinessYear, Stream Output) : IQuery<long>;
+/// <summary>
+/// The stored automatic result of a placement changed without the placement's owner asking (the nightly batch after linkage data
+/// changed, or another placement of the same person certified). <paramref name="ResultVersion"/> orders them per placement.
+/// </summary>
+public sealed record CertificationResultChanged(Guid PlacementId, Guid UnitId, int BusinessYear, int OldQualifyingMonths, int NewQualifyingMonths,
+    int PersonMonths, bool HasFlags, bool AllQualifyWithoutFlags, long ResultVersion) : IntegrationEvent;
 
 /// <summary>
 /// Bulk form of <see cref="CertifyPlacement"/> (for <c>import placements</c>): stores every placement's facts and certifies them all in one
 /// set-based engine run. Throws a BusinessRuleException naming the units without a minimum wage (nothing is stored then).
 /// </summary>
 public sealed record CertifyPlacements(IReadOnlyList<PlacementFacts> Facts) : ICommand<CertificationBatchSummary>;
+
+/// <summary>
+/// What Certification holds of one placement, for the consistency check against Placement (the owner): the engine's facts,
+/// whether the result is locked, and the stored result's summary. <paramref name="IdHash"/> is the blind index (base64).
+/// </summary>
+public sealed record EngineFactsDto(Guid PlacementId, Guid UnitId, int BusinessYear, string IdHash, DateOnly EmploymentStart, DateOnly? EmploymentEnd,
+    string ContractType, DateOnly ContractStart, DateOnly? ContractEnd, decimal MonthlyWage, bool RetirementBase50, bool Locked,
+    bool HasResult, int QualifyingMonths, int PersonMonths, bool HasFlags, long ResultVersion);
+
+/// <summary>A page of <see cref="EngineFactsDto"/> in placement-id order after <paramref name="After"/> (admin or system).</summary>
+public sealed record GetEngineFacts(Guid After, int Limit) : IQuery<IReadOnlyList<EngineFactsDto>>;

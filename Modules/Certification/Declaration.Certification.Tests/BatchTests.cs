@@ -3,7 +3,7 @@ using Declaration.Certification.Contracts;
 using Declaration.Certification.Features.Batch;
 using Microsoft.Extensions.DependencyInjection;
 using static Declaration.Certification.Tests.CertificationFixture;
-using static Declaration.Certification.Tests.Data;
+using static Declaration.TestSupport.LinkageData;
 
 namespace Declaration.Certification.Tests;
 
@@ -19,28 +19,33 @@ public sealed class BatchTests
     private static Task<long> EventsAsync() =>
         ScalarAsync<long>("SELECT count(*) FROM certification.outbox WHERE type = 'Declaration.Certification.Contracts.CertificationResultChanged'");
 
-    /// <summary>Six placements in three units (A, B, C), none with a certificate yet.</summary>
+    /// <summary>Six placements in three units (A, B, C), declared through Placement, none with a certificate yet.</summary>
     private static async Task<(Dictionary<string, Units.Contracts.UnitDto> Units, List<(string Id, Guid Placement)> People)> SixAsync()
     {
         var units = await UnitsAsync();
         await StandardMinimumWagesAsync();
         var people = new List<(string, Guid)>();
         var i = 0;
+        Declared.Clear();
         foreach (var code in new[] { A, A, B, B, C, C })
         {
             var id = IdNumber("19900101", 11 + 20 * i++);
             await PaidAsync(id, code, AllYear);
-            people.Add((id, (await CertifyAsync(Facts(units[code], id))).PlacementId));
+            var saved = await DeclareAsync(units[code], id);
+            Declared[saved.PlacementId] = saved;
+            people.Add((id, saved.PlacementId));
         }
         return (units, people);
     }
+
+    private static readonly Dictionary<Guid, Placement.Contracts.PlacementSaved> Declared = [];
 
     [Test]
     public async Task Nightly_RecertifiesOnlyDirtyUnconfirmedPlacements_AndPublishesOneEventPerChangedPlacement()
     {
         var (units, people) = await SixAsync();
-        await PublishAsync(new Placement.Contracts.PlacementSubmitted(people[1].Placement, units[A].Id, Year, "某*"));
-        await App.SendAsync(TestUsers.Reviewer("3301"), new ReturnPlacement(people[1].Placement, "退回"));
+        await SubmitAsync(units[A], Declared[people[1].Placement]);
+        await App.SendAsync(TestUsers.Reviewer("3301"), new Placement.Contracts.ReturnPlacement(people[1].Placement, "退回"));
         // Certificates for persons 0, 1 (returned, still unconfirmed) and 4; person 2's record does not change the result.
         await CertificateAsync(people[0].Id);
         await CertificateAsync(people[1].Id);
@@ -74,8 +79,8 @@ public sealed class BatchTests
     public async Task Nightly_LeavesConfirmedPlacementsAlone()
     {
         var (units, people) = await SixAsync();
-        await PublishAsync(new Placement.Contracts.PlacementSubmitted(people[0].Placement, units[A].Id, Year, "某*"));
-        await App.SendAsync(TestUsers.Reviewer("3301"), new ConfirmPlacement(people[0].Placement));
+        await SubmitAsync(units[A], Declared[people[0].Placement]);
+        await App.SendAsync(TestUsers.Reviewer("3301"), new Placement.Contracts.ConfirmPlacement(people[0].Placement));
         await CertificateAsync(people[0].Id);
         var summary = await App.SendAsync(TestUsers.System, new RunCertificationBatch(Year, null, OnlyChanged: true));
         var r = await App.SendAsync(TestUsers.System, new GetCertificationResult(people[0].Placement));

@@ -1,7 +1,7 @@
 using Declaration.BuildingBlocks.Testing;
 using Declaration.Certification.Contracts;
 using static Declaration.Certification.Tests.CertificationFixture;
-using static Declaration.Certification.Tests.Data;
+using static Declaration.TestSupport.LinkageData;
 
 namespace Declaration.Certification.Tests;
 
@@ -17,7 +17,7 @@ public sealed class CliTests
         var units = await UnitsAsync();
         await StandardMinimumWagesAsync();
         var id = IdNumber("19900307", 251);
-        var r = await CertifyAsync(Facts(units[A], id));
+        var r = await DeclareAsync(units[A], id);
         var dir = Path.Combine(Path.GetTempPath(), $"cert-cli-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
         var certificates = Path.Combine(dir, "certificates.csv");

@@ -6,7 +6,7 @@ using Declaration.Units.Contracts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using static Declaration.Certification.Tests.CertificationFixture;
-using static Declaration.Certification.Tests.Data;
+using static Declaration.TestSupport.LinkageData;
 
 namespace Declaration.Certification.Tests;
 
@@ -94,7 +94,7 @@ public sealed class DemoDataTests
         var units = new Dictionary<string, UnitDto>();
         foreach (var code in new[] { A, B, C, D }) units[code] = (await App.SendAsync(TestUsers.System, new GetUnitByCreditCode(code)))!;
         Task<CertificationResultDto> Certify(string unit, string id, string number, string type = "disability") =>
-            CertifyAsync(Facts(units[unit], id, certificateNumber: number, certificateType: type));
+            CertifyAsync(Facts(units[unit], id));
 
         var zhang = await Certify(A, "330106198506120015", "33010619850612001542");
         var li = await Certify(A, "330106199003072511", "33010619900307251123");

@@ -2,7 +2,7 @@ using Declaration.BuildingBlocks.Errors;
 using Declaration.BuildingBlocks.Testing;
 using Declaration.Certification.Contracts;
 using static Declaration.Certification.Tests.CertificationFixture;
-using static Declaration.Certification.Tests.Data;
+using static Declaration.TestSupport.LinkageData;
 
 namespace Declaration.Certification.Tests;
 
@@ -348,10 +348,10 @@ public sealed class EngineTests
         await VeteranAsync(vet3, 3);
         await VeteranAsync(vet4, 4);
         foreach (var id in new[] { severe, plain, vet3, vet4 }) await PaidAsync(id, A, Range(1, 11));
-        var rSevere = await CertifyAsync(Facts(units[A], severe, certificateNumber: severe + "12"));
-        var rPlain = await CertifyAsync(Facts(units[A], plain, certificateNumber: plain + "13"));
-        var rVet3 = await CertifyAsync(Facts(units[A], vet3, certificateType: "veteran", certificateNumber: "JUN" + vet3[^6..]));
-        var rVet4 = await CertifyAsync(Facts(units[A], vet4, certificateType: "veteran", certificateNumber: "JUN" + vet4[^6..]));
+        var rSevere = await CertifyAsync(Facts(units[A], severe));
+        var rPlain = await CertifyAsync(Facts(units[A], plain));
+        var rVet3 = await CertifyAsync(Facts(units[A], vet3));
+        var rVet4 = await CertifyAsync(Facts(units[A], vet4));
         Assert.Multiple(() =>
         {
             Assert.That(rSevere.Months.Select(m => m.Weight), Is.EqualTo(Enumerable.Repeat(2, 11).Append(0)));

@@ -3,7 +3,7 @@ using Declaration.BuildingBlocks.Errors;
 using Declaration.BuildingBlocks.Testing;
 using Declaration.Certification.Contracts;
 using static Declaration.Certification.Tests.CertificationFixture;
-using static Declaration.Certification.Tests.Data;
+using static Declaration.TestSupport.LinkageData;
 
 namespace Declaration.Certification.Tests;
 

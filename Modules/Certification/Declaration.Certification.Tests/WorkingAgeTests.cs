@@ -23,8 +23,8 @@ public sealed class WorkingAgeTests
     [Test]
     public void RetirementMonth_FromIdNumber_UsesSexFromChar17()
     {
-        var man = Data.IdNumber("19650301", 19);
-        var woman = Data.IdNumber("19700510", 22);
+        var man = Declaration.TestSupport.LinkageData.IdNumber("19650301", 19);
+        var woman = Declaration.TestSupport.LinkageData.IdNumber("19700510", 22);
         Assert.Multiple(() =>
         {
             Assert.That(WorkingAge.RetirementMonth(man, false), Is.EqualTo(new DateOnly(2025, 4, 1)));

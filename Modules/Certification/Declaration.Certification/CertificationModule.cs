@@ -3,9 +3,7 @@ using Declaration.BuildingBlocks.Messaging;
 using Declaration.Certification.Domain;
 using Declaration.Certification.Engine;
 using Declaration.Certification.Features.Batch;
-using Declaration.Certification.Features.Review;
 using Declaration.Certification.Infrastructure;
-using Declaration.Placement.Contracts;
 using Declaration.Units.Contracts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,8 +11,11 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Declaration.Certification;
 
 /// <summary>
-/// Certification owns linkage data, the month-by-month engine, review decisions and the nightly batch.
-/// The module's registration: the only public type besides its Contracts.
+/// Certification owns the linkage data (certificates, social insurance, wages, minimum wages), the month-by-month engine and its
+/// automatic results, and the nightly batch. Of a placement it keeps only what the engine needs (blind index, dates, contract, wage,
+/// unit, year) and whether the result is locked; Placement hands those over synchronously (CertifyPlacement, LockCertificationResults,
+/// ForgetPlacement) in its own transactions. It projects Units' facts (UnitProfileChanged, RelatedUnitsChanged) and publishes
+/// CertificationResultChanged. The module's registration: the only public type besides its Contracts.
 /// </summary>
 public static class CertificationModule
 {
@@ -32,16 +33,12 @@ public static class CertificationModule
         services.AddScoped<CertificationEngine>();
         services.AddScoped<ResultReader>();
         services.AddScoped<Features.Results.PlacementFactsStore>();
-        services.AddScoped<ReviewAccess>();
+        services.AddScoped<Features.Results.PlacementAccess>();
         services.AddScoped<UnitProjection>();
         services.AddScoped<CertificationNightly>();
         services.AddScoped<IDemoDataSeeder, CertificationDemoData>();
         services.AddIntegrationEventHandler<UnitProfileChanged, UnitProfileChangedHandler>("certification");
         services.AddIntegrationEventHandler<RelatedUnitsChanged, RelatedUnitsChangedHandler>("certification");
-        services.AddIntegrationEventHandler<PlacementSubmitted, PlacementSubmittedHandler>("certification");
-        services.AddIntegrationEventHandler<PlacementDisputed, PlacementDisputedHandler>("certification");
-        services.AddIntegrationEventHandler<PlacementWithdrawn, PlacementWithdrawnHandler>("certification");
-        services.AddIntegrationEventHandler<PlacementReopened, PlacementReopenedHandler>("certification");
         return services;
     }
 }

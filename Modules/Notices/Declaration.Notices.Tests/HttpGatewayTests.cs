@@ -3,9 +3,8 @@ using System.Net;
 using System.Text.Json;
 using Declaration.BuildingBlocks.Data;
 using Declaration.BuildingBlocks.Testing;
-using Declaration.Certification.Contracts;
+using Declaration.Placement.Contracts;
 using Declaration.Notices.Features.Sms;
-using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -151,7 +150,7 @@ public sealed class HttpGatewayTests
         if (mobile is not null)
             await App.InScopeAsync(TestUsers.System, sp => sp.GetRequiredService<IDbSession>().ExecuteAsync(
                 "UPDATE notices.unit_contact SET contact_mobile = @mobile WHERE unit_id = @id", new { mobile, id = u.A.Id }, CancellationToken.None));
-        await App.Services.GetRequiredService<IBus>().Publish(new DisputeDecided(Guid.NewGuid(), u.A.Id, 2025, 4, true, "李*"));
+        await App.PublishAsync(new DisputeDecided(Guid.NewGuid(), u.A.Id, 2025, 4, true, "李*"));
         await Poller.UntilAsync(() => Seed.CountAsync(App, "SELECT count(*) FROM notices.sms_message"), n => n == 1);
     }
 

@@ -51,11 +51,7 @@ internal static class Seed
         return new Units(await Get(UnitA), await Get(UnitB), await Get(UnitC), await Get(UnitD));
     }
 
-    public static async Task DeliverAsync(TestApp app)
-    {
-        var relay = app.Services.GetRequiredService<OutboxRelay>();
-        while (await relay.ProcessOnceAsync(CancellationToken.None) > 0) { }
-    }
+    public static Task DeliverAsync(TestApp app) => app.DeliverAsync();
 
     public static Task<long> CountAsync(TestApp app, string sql, object? param = null) => app.InScopeAsync(TestUsers.System, sp =>
         sp.GetRequiredService<IDbSession>().ExecuteScalarAsync<long>(sql, param, CancellationToken.None));

@@ -1,10 +1,11 @@
+using Declaration.TestSupport;
 using Declaration.BuildingBlocks.Data;
 using Declaration.BuildingBlocks.Testing;
 using Declaration.Certification.Contracts;
 using Declaration.Notices.Contracts;
+using Declaration.Placement.Contracts;
 using Declaration.Notices.Features.Sms;
 using Declaration.Units.Contracts;
-using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -110,10 +111,9 @@ public sealed class SmsTests
     public async Task AnEventDeliveredTwice_ProducesOneMessage_WithOnlyTheMaskedName()
     {
         var u = await Seed.UnitsAsync(App);
-        var evt = new PlacementReturned(Guid.NewGuid(), u.A.Id, 2025, "工资低于最低工资标准（身份证330106198506120015）", "张*");
-        var bus = App.Services.GetRequiredService<IBus>();
-        await bus.Publish(evt);
-        await bus.Publish(evt);
+        var evt = new PlacementReturned(Guid.NewGuid(), u.A.Id, 2025, "工资低于最低工资标准（身份证330106198506120015）", "张*", 3);
+        await App.PublishAsync(evt);
+        await App.RedeliverAsync(evt);
         await Poller.UntilAsync(MessagesAsync, m => m.Count >= 1);
         await Task.Delay(500);
         // past the inbox as well: the (event id, unit) key holds
@@ -141,11 +141,14 @@ public sealed class SmsTests
     public async Task EachCaseEvent_TextsTheUnitsContact()
     {
         var u = await Seed.UnitsAsync(App);
-        var bus = App.Services.GetRequiredService<IBus>();
-        await bus.Publish(new DisputeDecided(Guid.NewGuid(), u.A.Id, 2025, 3, true, "李*"));
-        await bus.Publish(new CertificationResultChanged(Guid.NewGuid(), u.A.Id, 2025, 12, 9, "王*"));
-        await bus.Publish(new AnnualReview.Contracts.AnnualCertificationCompleted(u.C.Id, 2025, "ZJ2025-000001", 25m / 12m));
-        await bus.Publish(new AnnualReview.Contracts.ReopenRequestDecided(u.B.Id, 2025, false, "理由不充分"));
+        // A placement of unit A (declared as its clerk, so Placement knows its masked name for the result text).
+        LinkageData.Current = App;
+        await LinkageData.StandardMinimumWagesAsync();
+        var placement = await LinkageData.DeclareAsync(u.A, LinkageData.IdNumber("19900101", 13), name: "王五");
+        await App.PublishAsync(new DisputeDecided(Guid.NewGuid(), u.A.Id, 2025, 3, true, "李*"),
+            new CertificationResultChanged(placement.PlacementId, u.A.Id, 2025, 12, 9, 9, false, false, 2),
+            new AnnualReview.Contracts.AnnualCertificationCompleted(u.C.Id, 2025, "ZJ2025-000001", 25m / 12m),
+            new AnnualReview.Contracts.ReopenRequestDecided(u.B.Id, 2025, false, "理由不充分"));
         var messages = await Poller.UntilAsync(MessagesAsync, m => m.Count >= 4);
         Assert.Multiple(() =>
         {
@@ -166,7 +169,7 @@ public sealed class SmsTests
             u.A.TaxAuthorityCode, u.A.LegalRepresentative, u.A.LegalPhone, u.A.ContactName, "13912345678", u.A.Address));
         await Seed.DeliverAsync(App);
         await Poller.UntilAsync(() => Seed.CountAsync(App, "SELECT count(*) FROM notices.unit_contact WHERE contact_mobile = '13912345678'"), n => n == 1);
-        await App.Services.GetRequiredService<IBus>().Publish(new DisputeDecided(Guid.NewGuid(), u.A.Id, 2025, 5, false, "李*"));
+        await App.PublishAsync(new DisputeDecided(Guid.NewGuid(), u.A.Id, 2025, 5, false, "李*"));
         var messages = await Poller.UntilAsync(MessagesAsync, m => m.Count >= 1);
         Assert.That(messages.Single().Mobile, Is.EqualTo("13912345678"));
     }
@@ -175,7 +178,7 @@ public sealed class SmsTests
     public async Task TheLocalSink_StoresEachMessageOnce_AndTheAdminListsThem()
     {
         var u = await Seed.UnitsAsync(App);
-        await App.Services.GetRequiredService<IBus>().Publish(new DisputeDecided(Guid.NewGuid(), u.A.Id, 2025, 3, false, "李*"));
+        await App.PublishAsync(new DisputeDecided(Guid.NewGuid(), u.A.Id, 2025, 3, false, "李*"));
         await Poller.UntilAsync(MessagesAsync, m => m.Count >= 1);
         var first = await DispatchAsync();
         var second = await DispatchAsync();
@@ -195,10 +198,9 @@ public sealed class SmsTests
     public async Task AnInvalidMobile_IsRecordedAsFailed_WithoutReachingTheGateway_AndNotRetried()
     {
         var unitId = Guid.NewGuid();
-        var bus = App.Services.GetRequiredService<IBus>();
-        await bus.Publish(new UnitProfileChanged(unitId, "91330106MA2CDE0F7X", "无手机单位", "enterprise", "330106", "330106", "T", "经办人", "0571-8700123"));
+        await App.PublishAsync(new UnitProfileChanged(unitId, "91330106MA2CDE0F7X", "无手机单位", "enterprise", "330106", "330106", "T", "经办人", "0571-8700123", 1));
         await Poller.UntilAsync(() => Seed.CountAsync(App, "SELECT count(*) FROM notices.unit_contact"), n => n == 1);
-        await bus.Publish(new DisputeDecided(Guid.NewGuid(), unitId, 2025, 3, true, "李*"));
+        await App.PublishAsync(new DisputeDecided(Guid.NewGuid(), unitId, 2025, 3, true, "李*"));
         await Poller.UntilAsync(MessagesAsync, m => m.Count >= 1);
         var gateway = new CountingGateway();
         var first = await DispatchAsync(gateway);

@@ -7,6 +7,7 @@ using Declaration.Notices.Domain;
 using Declaration.Notices.Features.Notices;
 using Declaration.Notices.Features.Sms;
 using Declaration.Notices.Infrastructure;
+using Declaration.Placement.Contracts;
 using Declaration.Units.Contracts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

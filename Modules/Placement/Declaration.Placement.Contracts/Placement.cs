@@ -55,20 +55,6 @@ public sealed record GetDisputeEvidence(Guid PlacementId, Guid FileId) : IQuery<
 /// <summary><c>import placements</c> (FORMATS.md): imported placements are certified and wait for review, as if the form had been filled.</summary>
 public sealed record ImportPlacements(Stream Content) : ICommand<ImportResult>;
 
-// Integration events published by Placement.
-
-/// <summary>The unit had no objection: the placement awaits review.</summary>
-public sealed record PlacementSubmitted(Guid PlacementId, Guid UnitId, int BusinessYear, string MaskedName) : IntegrationEvent;
-
-/// <summary>The unit objected: the months it believes qualify, its reason (evidence stays in Placement).</summary>
-public sealed record PlacementDisputed(Guid PlacementId, Guid UnitId, int BusinessYear, IReadOnlyList<int> ClaimedMonths, string Reason, string MaskedName) : IntegrationEvent;
-
-/// <summary>The placement was deleted by the unit.</summary>
-public sealed record PlacementWithdrawn(Guid PlacementId, Guid UnitId, int BusinessYear) : IntegrationEvent;
-
-/// <summary>The unit edited a placement (重新登记): it is back to Draft and must be resubmitted.</summary>
-public sealed record PlacementReopened(Guid PlacementId, Guid UnitId, int BusinessYear) : IntegrationEvent;
-
 // ---- Added by the Placement module (commands of manual chapter 5 and bulk declaration). ----
 
 public static class CertificateTypes
@@ -96,7 +82,7 @@ public static class ContractTypes
     public static bool RequiresEnd(string? type) => type is Fixed or ServiceAgreement;
 }
 
-/// <summary>The saved (and certified) placement: its id and version. Its 12-month result is Certification's GetCertificationResult.</summary>
+/// <summary>The saved (and certified) placement: its id and version. Its 12-month result is <see cref="GetPlacementResult"/>.</summary>
 public sealed record PlacementSaved(Guid PlacementId, int Version);
 
 /// <summary>Steps 1–2 of the manual (添加残疾人 → 下一步): saves a Draft placement and certifies it at once.</summary>
@@ -141,5 +127,8 @@ public sealed record ConfirmBulkDeclaration(Guid UnitId, Stream Content, string 
 /// <summary>The bulk-declaration template (<c>xlsx</c> or <c>csv</c>) with the FORMATS.md columns and one example row.</summary>
 public sealed record GetPlacementTemplate(string Format) : IQuery<FileDownload>;
 
-/// <summary>Whether an approved reopen request has unlocked the unit-year's Confirmed placements for editing (access-checked).</summary>
+/// <summary>Whether an approved reopen request has unlocked the unit-year's Confirmed placements for editing (access-checked; AnnualReview decides).</summary>
 public sealed record IsUnitYearUnlocked(Guid UnitId, int BusinessYear) : IQuery<bool>;
+
+/// <summary>The masked names of placements (for notifications; staff or system). Deleted placements are absent.</summary>
+public sealed record GetPlacementNames(IReadOnlyList<Guid> PlacementIds) : IQuery<IReadOnlyDictionary<Guid, string>>;

@@ -17,7 +17,7 @@ public sealed class PlacementFixture
     public static TestApp App { get; private set; } = null!;
 
     [OneTimeSetUp]
-    public async Task StartAsync() => App = await ModuleTestApp.StartAsync("placement_tests");
+    public async Task StartAsync() => LinkageData.Current = App = await ModuleTestApp.StartAsync("placement_tests");
 
     [OneTimeTearDown]
     public async Task StopAsync() => await App.DisposeAsync();
@@ -91,18 +91,14 @@ internal static class Seed
     public static Task<string?> StateAsync(TestApp app, Guid id) =>
         DbAsync(app, db => db.ExecuteScalarAsync<string>("SELECT state FROM placement.placement WHERE id = @id", new { id }, CancellationToken.None));
 
-    /// <summary>Publishes every module's outbox and waits until the placement's state is <paramref name="state"/>.</summary>
+    /// <summary>Delivers every module's events, then reads the placement's state (expected: <paramref name="state"/>).</summary>
     public static async Task<string?> RelayUntilStateAsync(TestApp app, Guid id, string state)
     {
-        var relay = app.Services.GetRequiredService<OutboxRelay>();
-        return await Poller.UntilAsync(async () =>
-        {
-            await relay.ProcessOnceAsync(CancellationToken.None);
-            return await StateAsync(app, id);
-        }, s => s == state);
+        await app.DeliverAsync();
+        return await StateAsync(app, id);
     }
 
-    public static Task RelayAsync(TestApp app) => app.Services.GetRequiredService<OutboxRelay>().ProcessOnceAsync(CancellationToken.None);
+    public static Task RelayAsync(TestApp app) => app.DeliverAsync();
 
     public static ICurrentUser ReviewerHangzhou => TestUsers.Reviewer("3301");
     public static ICurrentUser ReviewerNingbo => TestUsers.Reviewer("3302");

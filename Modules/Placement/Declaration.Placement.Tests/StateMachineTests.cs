@@ -142,7 +142,7 @@ public sealed class StateMachineTests
         await App.SendAsync(Seed.ReviewerHangzhou, new DecideMonth(saved.PlacementId, 4, false, "凭证不全"));
         await App.SendAsync(Seed.ReviewerHangzhou, new ConfirmPlacement(saved.PlacementId));
         var state = await Seed.RelayUntilStateAsync(App, saved.PlacementId, "Confirmed");
-        var result = await App.SendAsync(user, new GetCertificationResult(saved.PlacementId));
+        var result = await App.SendAsync(user, new GetPlacementResult(saved.PlacementId));
         Assert.Multiple(() =>
         {
             Assert.That(state, Is.EqualTo("Confirmed"));
@@ -214,9 +214,11 @@ public sealed class StateMachineTests
         await App.SendAsync(Seed.ReviewerHangzhou, new ConfirmPlacement(saved.PlacementId));
         await Seed.RelayUntilStateAsync(App, saved.PlacementId, "Confirmed");
 
-        var bus = App.Services.GetRequiredService<MassTransit.IBus>();
-        await bus.Publish(new Declaration.AnnualReview.Contracts.AnnualReviewReopened(unitId, Seed.Year, "CERT-1"));
-        var unlocked = await Poller.UntilAsync(() => App.SendAsync(user, new IsUnitYearUnlocked(unitId, Seed.Year)), u => u);
+        // The year is certified, the unit asks to reopen it and a reviewer approves (AnnualReview decides what is unlocked).
+        await App.SendAsync(user, new Declaration.AnnualReview.Contracts.CertifyAnnualReview(unitId, Seed.Year));
+        var request = await App.SendAsync(user, new Declaration.AnnualReview.Contracts.RequestReopen(unitId, Seed.Year, "需要更正人员信息"));
+        await App.SendAsync(Seed.ReviewerHangzhou, new Declaration.AnnualReview.Contracts.DecideReopenRequest(request, true, "同意"));
+        var unlocked = await App.SendAsync(user, new IsUnitYearUnlocked(unitId, Seed.Year));
         var confirmed = await App.SendAsync(user, new GetPlacementDetail(saved.PlacementId));
         var edited = await App.SendAsync(user, Seed.Edit(new PlacementSaved(confirmed.Id, confirmed.Version), Seed.Declare(unitId) with { MonthlyWage = 6000 }));
         Assert.Multiple(async () =>
@@ -226,8 +228,12 @@ public sealed class StateMachineTests
             Assert.That(await Seed.StateAsync(App, saved.PlacementId), Is.EqualTo("Draft"));
         });
 
-        await bus.Publish(new Declaration.AnnualReview.Contracts.AnnualCertificationCompleted(unitId, Seed.Year, "CERT-2", 1m));
-        Assert.That(await Poller.UntilAsync(() => App.SendAsync(user, new IsUnitYearUnlocked(unitId, Seed.Year)), u => !u), Is.False);
+        // Submitted, confirmed and certified again: locked again.
+        await App.SendAsync(user, new SubmitPlacement(edited.PlacementId, edited.Version));
+        await App.SendAsync(Seed.ReviewerHangzhou, new ConfirmPlacement(saved.PlacementId));
+        await Seed.RelayAsync(App);
+        await App.SendAsync(user, new Declaration.AnnualReview.Contracts.CertifyAnnualReview(unitId, Seed.Year));
+        Assert.That(await App.SendAsync(user, new IsUnitYearUnlocked(unitId, Seed.Year)), Is.False);
     }
 
     [Test]

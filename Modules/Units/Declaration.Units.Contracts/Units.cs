@@ -93,12 +93,22 @@ public sealed record ImportRelatedUnits(Stream Content) : ICommand<ImportResult>
 /// <summary>Full state of a unit's profile after a change.</summary>
 public sealed record UnitProfileChanged(
     Guid UnitId, string CreditCode, string Name, string UnitType, string RegionCode, string FederationCode, string TaxAuthorityCode,
-    string ContactName, string ContactMobile) : IntegrationEvent;
+    string ContactName, string ContactMobile, int Version) : IntegrationEvent;
 
 public sealed record RelatedUnitFact(string RelatedCreditCode, string RelationType, DateOnly ValidFrom, DateOnly? ValidTo);
 
 /// <summary>The unit's whole list of related units after a change.</summary>
-public sealed record RelatedUnitsChanged(Guid UnitId, string CreditCode, IReadOnlyList<RelatedUnitFact> RelatedUnits) : IntegrationEvent;
+public sealed record RelatedUnitsChanged(Guid UnitId, string CreditCode, IReadOnlyList<RelatedUnitFact> RelatedUnits, int Version) : IntegrationEvent;
+
+/// <summary>
+/// What other modules project of a unit, with the versions that order the events carrying it (<see cref="UnitProfileChanged"/>'s
+/// <c>Version</c>, <see cref="RelatedUnitsChanged"/>'s <c>Version</c> = <paramref name="RelatedVersion"/>): for a synchronous refresh
+/// that must not be overwritten by an older event still on its way. Access as <see cref="CheckUnitAccess"/>.
+/// </summary>
+public sealed record UnitFactsDto(Guid UnitId, string CreditCode, string Name, string RegionCode, string FederationCode, int Version,
+    IReadOnlyList<RelatedUnitFact> RelatedUnits, int RelatedVersion);
+
+public sealed record GetUnitFacts(Guid UnitId) : IQuery<UnitFactsDto>;
 
 /// <summary>The unit's workforce of a business year (for the levy estimate on the home page).</summary>
 public sealed record UnitWorkforceDto(Guid UnitId, int BusinessYear, decimal Headcount, decimal AverageAnnualWage, DateTimeOffset UpdatedAt);

@@ -2,7 +2,6 @@ using Declaration.BuildingBlocks.Data;
 using Declaration.BuildingBlocks.Messaging;
 using Declaration.BuildingBlocks.Testing;
 using Declaration.Units.Contracts;
-using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using static Declaration.Units.Tests.UnitsFixture;
 
@@ -13,7 +12,7 @@ public sealed class OutboxTests
     [SetUp]
     public Task ResetAsync() => App.ResetAsync();
 
-    private static UnitProfileChanged Event(Guid unitId) => new(unitId, Seed.UnitA, "甲", "enterprise", "330106", "330106", "T", "经办人", "13800571234");
+    private static UnitProfileChanged Event(Guid unitId) => new(unitId, Seed.UnitA, "甲", "enterprise", "330106", "330106", "T", "经办人", "13800571234", 1);
 
     private static Task<long> UnsentAsync() => App.InScopeAsync(TestUsers.System, sp =>
         sp.GetRequiredService<IDbSession>().ExecuteScalarAsync<long>("SELECT count(*) FROM units.outbox WHERE sent_at IS NULL", null, CancellationToken.None));
@@ -31,7 +30,7 @@ public sealed class OutboxTests
             return 0;
         });
         var published = await App.Services.GetRequiredService<OutboxRelay>().ProcessOnceAsync(CancellationToken.None);
-        await Task.Delay(300);
+        await App.DeliverAsync();
         Assert.Multiple(async () =>
         {
             Assert.That(published, Is.Zero);
@@ -55,8 +54,10 @@ public sealed class OutboxTests
         var relay1 = ActivatorUtilities.CreateInstance<OutboxRelay>(App.Services);
         var relay2 = ActivatorUtilities.CreateInstance<OutboxRelay>(App.Services);
         var counts = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => (i % 2 == 0 ? relay1 : relay2).ProcessOnceAsync(CancellationToken.None)));
-        var handled = await Poller.UntilAsync(() => Task.FromResult(CountingProfileHandler.Handled.GetValueOrDefault(unitId)), n => n >= 1);
-        await Task.Delay(500);
+        var processor1 = ActivatorUtilities.CreateInstance<InboxProcessor>(App.Services);
+        var processor2 = ActivatorUtilities.CreateInstance<InboxProcessor>(App.Services);
+        await Task.WhenAll(processor1.ProcessOnceAsync(CancellationToken.None), processor2.ProcessOnceAsync(CancellationToken.None));
+        var handled = CountingProfileHandler.Handled.GetValueOrDefault(unitId);
         Assert.Multiple(async () =>
         {
             Assert.That(counts.Sum(), Is.EqualTo(1));
@@ -70,11 +71,8 @@ public sealed class OutboxTests
     public async Task AMessage_DeliveredTwice_IsHandledOnce()
     {
         var evt = Event(Guid.NewGuid());
-        var bus = App.Services.GetRequiredService<IBus>();
-        await bus.Publish(evt);
-        await bus.Publish(evt);
-        await Poller.UntilAsync(() => Task.FromResult(CountingProfileHandler.Handled.GetValueOrDefault(evt.UnitId)), n => n >= 1);
-        await Task.Delay(500);
+        await App.PublishAsync(evt);
+        await App.RedeliverAsync(evt);
         Assert.That(CountingProfileHandler.Handled[evt.UnitId], Is.EqualTo(1));
     }
 
@@ -82,15 +80,13 @@ public sealed class OutboxTests
     public async Task UpdatingAProfile_WritesUnitProfileChanged_WithTheNewState()
     {
         var (a, _) = await Seed.TwoUnitsAsync(App);
-        await App.Services.GetRequiredService<OutboxRelay>().ProcessOnceAsync(CancellationToken.None);
-        // The import's own UnitProfileChanged is consumed asynchronously: wait for it before counting the edit's.
-        await Poller.UntilAsync(() => Task.FromResult(CountingProfileHandler.Handled.GetValueOrDefault(a.Id)), n => n >= 1);
+        await App.DeliverAsync();
         CountingProfileHandler.Handled.TryRemove(a.Id, out _);
         await App.SendAsync(TestUsers.Employer(a.Id), Seed.Edit(a) with { ContactMobile = "13912345678" });
         var payload = await App.InScopeAsync(TestUsers.System, sp => sp.GetRequiredService<IDbSession>().ExecuteScalarAsync<string>(
             "SELECT payload::text FROM units.outbox WHERE sent_at IS NULL AND type LIKE '%UnitProfileChanged'", null, CancellationToken.None));
-        await App.Services.GetRequiredService<OutboxRelay>().ProcessOnceAsync(CancellationToken.None);
-        var handled = await Poller.UntilAsync(() => Task.FromResult(CountingProfileHandler.Handled.GetValueOrDefault(a.Id)), n => n >= 1);
+        await App.DeliverAsync();
+        var handled = CountingProfileHandler.Handled.GetValueOrDefault(a.Id);
         Assert.Multiple(async () =>
         {
             Assert.That(payload, Does.Contain("13912345678"));

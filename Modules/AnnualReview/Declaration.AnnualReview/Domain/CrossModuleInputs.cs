@@ -1,16 +1,15 @@
-using Declaration.Certification.Contracts;
 using Declaration.Placement.Contracts;
 using Mediator;
 
 namespace Declaration.AnnualReview.Domain;
 
 /// <summary>
-/// What AnnualReview reads from Certification and Placement when a unit certifies its year (through their Contracts).
+/// What AnnualReview reads from Placement when a unit certifies its year (through its Contracts).
 /// A seam so that module tests can state another module's answer for a unit-year they drive by events alone.
 /// </summary>
 internal interface IAnnualReviewInputs
 {
-    /// <summary>Certification's CertifiedCount of the unit-year: person-months of confirmed placements and the persons.</summary>
+    /// <summary>Placement's CertifiedCount of the unit-year: person-months of confirmed placements and the persons.</summary>
     Task<CertifiedCountDto> GetCertifiedCountAsync(Guid unitId, int year, CancellationToken ct);
 
     /// <summary>Placement's count of the unit-year's placements that are not Confirmed (null when Placement cannot answer).</summary>

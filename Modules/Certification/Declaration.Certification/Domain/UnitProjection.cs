@@ -4,32 +4,40 @@ using Declaration.Units.Contracts;
 
 namespace Declaration.Certification.Domain;
 
-/// <summary>The engine's copy of Units' facts: a unit's credit code, name, region and federation, and its related units.</summary>
+/// <summary>
+/// The engine's copy of Units' facts: a unit's credit code, name, region and federation, and its related units. Fed by Units'
+/// events and refreshed synchronously when a placement is certified; each part carries the version of its source, and an older
+/// version never overwrites a newer one.
+/// </summary>
 internal sealed class UnitProjection(IDbSession db, TimeProvider clock)
 {
-    /// <summary>Upserts the unit; a changed region marks its unconfirmed placements dirty.</summary>
-    public async Task UpsertUnitAsync(Guid id, string creditCode, string name, string region, string federation, CancellationToken ct) =>
+    /// <summary>Upserts the unit (unless what is stored is newer); a changed region marks its unlocked placements dirty.</summary>
+    public async Task UpsertUnitAsync(Guid id, string creditCode, string name, string region, string federation, int version, CancellationToken ct) =>
         await db.ExecuteAsync("""
             WITH old AS (SELECT region_code FROM certification.unit WHERE id = @id),
             up AS (
-                INSERT INTO certification.unit AS u (id, credit_code, name, region_code, federation_code, updated_at)
-                VALUES (@id, @creditCode, @name, @region, @federation, @now)
+                INSERT INTO certification.unit AS u (id, credit_code, name, region_code, federation_code, version, updated_at)
+                VALUES (@id, @creditCode, @name, @region, @federation, @version, @now)
                 ON CONFLICT (id) DO UPDATE SET credit_code = EXCLUDED.credit_code, name = EXCLUDED.name, region_code = EXCLUDED.region_code,
-                    federation_code = EXCLUDED.federation_code, updated_at = EXCLUDED.updated_at
-                WHERE (u.credit_code, u.name, u.region_code, u.federation_code)
-                      IS DISTINCT FROM (EXCLUDED.credit_code, EXCLUDED.name, EXCLUDED.region_code, EXCLUDED.federation_code)
+                    federation_code = EXCLUDED.federation_code, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
+                WHERE u.version <= EXCLUDED.version
+                  AND (u.credit_code, u.name, u.region_code, u.federation_code, u.version)
+                      IS DISTINCT FROM (EXCLUDED.credit_code, EXCLUDED.name, EXCLUDED.region_code, EXCLUDED.federation_code, EXCLUDED.version)
                 RETURNING 1
             )
             INSERT INTO certification.placement_dirty (placement_id)
             SELECT id FROM certification.placement
-            WHERE unit_id = @id AND state <> 'Confirmed'
+            WHERE unit_id = @id AND NOT locked
               AND EXISTS (SELECT 1 FROM old WHERE old.region_code IS DISTINCT FROM @region) AND EXISTS (SELECT 1 FROM up)
             ON CONFLICT DO NOTHING
-            """, new { id, creditCode, name, region, federation, now = clock.GetUtcNow() }, ct);
+            """, new { id, creditCode, name, region, federation, version, now = clock.GetUtcNow() }, ct);
 
-    /// <summary>Replaces the unit's related units; any difference marks its unconfirmed placements dirty.</summary>
-    public async Task ReplaceRelatedAsync(Guid unitId, IReadOnlyList<RelatedUnitFact> facts, CancellationToken ct)
+    /// <summary>Replaces the unit's related units (unless what is stored is newer); any difference marks its unlocked placements dirty.</summary>
+    public async Task ReplaceRelatedAsync(Guid unitId, IReadOnlyList<RelatedUnitFact> facts, int version, CancellationToken ct)
     {
+        var stored = await db.ExecuteScalarAsync<int?>("SELECT related_version FROM certification.unit WHERE id = @unitId FOR UPDATE", new { unitId }, ct);
+        if (stored is null || stored > version) return;
+        await db.ExecuteAsync("UPDATE certification.unit SET related_version = @version WHERE id = @unitId", new { unitId, version }, ct);
         var codes = facts.Select(f => f.RelatedCreditCode).ToArray();
         var types = facts.Select(f => f.RelationType).ToArray();
         var froms = facts.Select(f => f.ValidFrom).ToArray();
@@ -54,19 +62,32 @@ internal sealed class UnitProjection(IDbSession db, TimeProvider clock)
             SELECT DISTINCT ON (related_credit_code, relation_type, valid_from) @unitId, related_credit_code, relation_type, valid_from, valid_to
             FROM cert_related_new;
             INSERT INTO certification.placement_dirty (placement_id)
-            SELECT id FROM certification.placement WHERE unit_id = @unitId AND state <> 'Confirmed'
+            SELECT id FROM certification.placement WHERE unit_id = @unitId AND NOT locked
             ON CONFLICT DO NOTHING;
             """, new { unitId }, ct);
+    }
+
+    /// <summary>The synchronous refresh: the unit and its related units as Units has them now (with their versions).</summary>
+    public async Task RefreshAsync(UnitFactsDto unit, CancellationToken ct)
+    {
+        await UpsertUnitAsync(unit.UnitId, unit.CreditCode, unit.Name, unit.RegionCode, unit.FederationCode, unit.Version, ct);
+        await ReplaceRelatedAsync(unit.UnitId, unit.RelatedUnits, unit.RelatedVersion, ct);
     }
 }
 
 internal sealed class UnitProfileChangedHandler(UnitProjection units) : IIntegrationEventHandler<UnitProfileChanged>
 {
     public Task HandleAsync(UnitProfileChanged e, CancellationToken ct) =>
-        units.UpsertUnitAsync(e.UnitId, e.CreditCode, e.Name, e.RegionCode, e.FederationCode, ct);
+        units.UpsertUnitAsync(e.UnitId, e.CreditCode, e.Name, e.RegionCode, e.FederationCode, e.Version, ct);
 }
 
-internal sealed class RelatedUnitsChangedHandler(UnitProjection units) : IIntegrationEventHandler<RelatedUnitsChanged>
+/// <summary>A unit's related units changed. A list for a unit the projection does not know yet waits for the unit (retried).</summary>
+internal sealed class RelatedUnitsChangedHandler(IDbSession db, UnitProjection units) : IIntegrationEventHandler<RelatedUnitsChanged>
 {
-    public Task HandleAsync(RelatedUnitsChanged e, CancellationToken ct) => units.ReplaceRelatedAsync(e.UnitId, e.RelatedUnits, ct);
+    public async Task HandleAsync(RelatedUnitsChanged e, CancellationToken ct)
+    {
+        if (!await db.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM certification.unit WHERE id = @UnitId)", e, ct))
+            throw new InvalidOperationException($"Unit {e.UnitId} is not in the projection yet; its related units are retried after its profile.");
+        await units.ReplaceRelatedAsync(e.UnitId, e.RelatedUnits, e.Version, ct);
+    }
 }

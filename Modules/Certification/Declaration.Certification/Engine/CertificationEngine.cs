@@ -6,7 +6,9 @@ namespace Declaration.Certification.Engine;
 /// <summary>What one engine run did.</summary>
 internal sealed record EngineRun(long Placements, long QualifyingMonths, long ChangedCount, IReadOnlyList<ChangedPlacement> Changed, IReadOnlyList<BlockedUnit> Blocked);
 
-internal sealed record ChangedPlacement(Guid PlacementId, Guid UnitId, int BusinessYear, int OldQualifyingMonths, int NewQualifyingMonths, string MaskedName);
+/// <summary>A stored result the run rewrote: the summary the CertificationResultChanged event carries.</summary>
+internal sealed record ChangedPlacement(Guid PlacementId, Guid UnitId, int BusinessYear, int OldQualifyingMonths, int NewQualifyingMonths,
+    int PersonMonths, bool HasFlags, bool AllQualifyWithoutFlags, long ResultVersion);
 
 /// <summary>A unit whose region has no minimum wage for some month (or is unknown): a configuration error, never a silent pass or fail.</summary>
 internal sealed record BlockedUnit(Guid UnitId, string CreditCode, string? RegionCode, string Reason);
@@ -15,7 +17,7 @@ internal sealed record BlockedUnit(Guid UnitId, string CreditCode, string? Regio
 /// The month-by-month engine of RULES.md §3–4, set-based: the placements named in the temp table <c>cert_target(id uuid)</c>
 /// and every other placement of the same persons in the same years (the duplicate rule needs them, and they may change too),
 /// or every placement of a business year, are certified by a handful of statements over all rows. Results are written for every placement of that group that is
-/// not Confirmed and whose unit is not blocked by a missing minimum wage. Must run inside a transaction.
+/// not locked (confirmed) and whose unit is not blocked by a missing minimum wage. Must run inside a transaction.
 /// <para>
 /// Every check is a 12-bit month mask of a placement (bit m−1 = month m), so the work is one row a placement, never one a
 /// placement and month: date intervals become bit ranges by arithmetic; the linkage data comes from <c>linkage_year</c> (one row
@@ -65,7 +67,7 @@ internal sealed class CertificationEngine(IDbSession db)
 
         CREATE TEMP TABLE cert_pl ON COMMIT DROP AS
             SELECT p.id, p.unit_id, p.credit_code, p.id_hash, p.business_year AS year, u.region_code,
-                   p.state = 'Confirmed' AS confirmed, p.contract_ok, (p.monthly_wage * 100)::bigint AS wage_cents,
+                   p.locked AS confirmed, p.contract_ok, (p.monthly_wage * 100)::bigint AS wage_cents,
                    {Interval("p.employment_start", "p.employment_end", "p.business_year")} AS employed,
                    {Months("0", MonthIndex("p.age16_month", "p.business_year") + " - 1")} AS under16,
                    {Months(MonthIndex("p.retirement_month", "p.business_year"), "11")} AS retired
@@ -206,9 +208,20 @@ internal sealed class CertificationEngine(IDbSession db)
     private static string Differs(string a, string b) =>
         $"({string.Join(", ", MaskColumns.Select(c => $"{a}.{c}"))}) IS DISTINCT FROM ({string.Join(", ", MaskColumns.Select(c => $"{b}.{c}"))})";
 
+    /// <summary>
+    /// The stored results this run changes, with what their CertificationResultChanged event says: old and new qualifying months,
+    /// the new person-months (a severe month weighs 2), flags, whether every month qualifies without a flag, the next version.
+    /// </summary>
+    public const string ChangedColumns = """
+        id AS PlacementId, unit_id AS UnitId, business_year AS BusinessYear, old_q AS OldQualifyingMonths, new_q AS NewQualifyingMonths,
+        new_pm AS PersonMonths, flagged AS HasFlags, clean AS AllQualifyWithoutFlags, version AS ResultVersion
+        """;
+
     private static readonly string FindChanged = $"""
         CREATE TEMP TABLE cert_changed ON COMMIT DROP AS
-        SELECT p.id, p.unit_id, p.business_year, bit_count(r.qualifies::bit(12))::int AS old_q, bit_count(o.qualifies::bit(12))::int AS new_q, p.masked_name
+        SELECT p.id, p.unit_id, p.business_year, bit_count(r.qualifies::bit(12))::int AS old_q, bit_count(o.qualifies::bit(12))::int AS new_q,
+               (bit_count(o.qualifies::bit(12)) + bit_count((o.qualifies & o.severe)::bit(12)))::int AS new_pm,
+               o.via_related_unit <> 0 AS flagged, o.qualifies = {AllMonths} AND o.via_related_unit = 0 AS clean, r.version + 1 AS version
         FROM cert_out o
         JOIN certification.placement_months r ON r.placement_id = o.id
         JOIN certification.placement p ON p.id = o.id
@@ -222,7 +235,8 @@ internal sealed class CertificationEngine(IDbSession db)
     /// being overwritten.
     /// </summary>
     private static readonly string Store = $"""
-        UPDATE certification.placement_months r SET {string.Join(", ", MaskColumns.Select(c => $"{c} = o.{c}"))}, computed_at = @now
+        UPDATE certification.placement_months r SET {string.Join(", ", MaskColumns.Select(c => $"{c} = o.{c}"))}, computed_at = @now,
+            version = r.version + 1
         FROM cert_out o
         WHERE r.placement_id = o.id AND o.id IN (SELECT id FROM cert_changed);
         INSERT INTO certification.placement_months (placement_id, {Columns}, computed_at)
@@ -265,7 +279,7 @@ internal sealed class CertificationEngine(IDbSession db)
         await db.ExecuteAsync(FindChanged, null, ct);
 
         var changed = fetchChanged
-            ? await db.QueryAsync<ChangedPlacement>("SELECT id AS PlacementId, unit_id AS UnitId, business_year AS BusinessYear, old_q AS OldQualifyingMonths, new_q AS NewQualifyingMonths, masked_name AS MaskedName FROM cert_changed", null, ct)
+            ? await db.QueryAsync<ChangedPlacement>($"SELECT {ChangedColumns} FROM cert_changed", null, ct)
             : [];
         var changedCount = await db.ExecuteScalarAsync<long>("SELECT count(*) FROM cert_changed", null, ct);
         await db.ExecuteAsync(Store, new { now }, ct);

@@ -1,9 +1,9 @@
 using Declaration.BuildingBlocks.Application;
 using Declaration.BuildingBlocks.Data;
-using Declaration.Certification.Contracts;
 using Declaration.AnnualReview.Contracts;
 using Declaration.Notices.Contracts;
 using Declaration.Notices.Features.Sms;
+using Declaration.Placement.Contracts;
 using Declaration.Units.Contracts;
 using Mediator;
 using Microsoft.Extensions.DependencyInjection;
@@ -93,7 +93,7 @@ internal sealed class NoticesDemoData : IDemoDataSeeder
         if (unitA is null) return;
         var queue = services.GetRequiredService<SmsQueue>();
         await db.BeginAsync(ct);
-        await queue.ForUnitAsync(new PlacementReturned(Guid.Empty, unitA.Id, 2025, "月工资低于最低工资标准", "赵*") { Id = new Guid("5e3d0000-0000-4000-8000-000000000001") },
+        await queue.ForUnitAsync(new PlacementReturned(Guid.Empty, unitA.Id, 2025, "月工资低于最低工资标准", "赵*", 0) { Id = new Guid("5e3d0000-0000-4000-8000-000000000001") },
             unitA.Id, SmsKinds.PlacementReturned, c => new { UnitName = c.Name, BusinessYear = 2025, MaskedName = "赵*" }, ct);
         await queue.ForUnitAsync(new DisputeDecided(Guid.Empty, unitA.Id, 2025, 3, true, "李*") { Id = new Guid("5e3d0000-0000-4000-8000-000000000002") },
             unitA.Id, SmsKinds.DisputeDecided, c => new { UnitName = c.Name, BusinessYear = 2025, MaskedName = "李*", Month = 3, Granted = true }, ct);

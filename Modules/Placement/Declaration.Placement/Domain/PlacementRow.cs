@@ -11,7 +11,7 @@ internal static class PlacementSql
         p.certificate_number_enc AS CertificateNumberEnc, p.category, p.level, p.employment_start AS EmploymentStart,
         p.employment_end AS EmploymentEnd, p.contract_type AS ContractType, p.contract_start AS ContractStart, p.contract_end AS ContractEnd,
         p.monthly_wage AS MonthlyWage, p.retirement_base_50 AS RetirementBase50, p.phone, p.state, array_to_string(p.disputed_months, ',') AS DisputedMonthsText,
-        p.dispute_reason AS DisputeReason, p.return_reason AS ReturnReason, p.version, p.updated_at AS UpdatedAt
+        p.dispute_reason AS DisputeReason, p.return_reason AS ReturnReason, p.version, p.updated_at AS UpdatedAt, p.submitted_at AS SubmittedAt
         """;
 }
 
@@ -19,7 +19,7 @@ internal sealed record PlacementRow(
     Guid Id, Guid UnitId, string CreditCode, int BusinessYear, byte[] IdNumberEnc, string IdNumberMasked, byte[] NameEnc, string NameMasked,
     string CertificateType, byte[] CertificateNumberEnc, int? Category, int? Level, DateOnly EmploymentStart, DateOnly? EmploymentEnd,
     string ContractType, DateOnly ContractStart, DateOnly? ContractEnd, decimal MonthlyWage, bool RetirementBase50, string? Phone,
-    string State, string DisputedMonthsText, string? DisputeReason, string? ReturnReason, int Version, DateTimeOffset UpdatedAt)
+    string State, string DisputedMonthsText, string? DisputeReason, string? ReturnReason, int Version, DateTimeOffset UpdatedAt, DateTimeOffset? SubmittedAt)
 {
     public PlacementState StateValue => Enum.Parse<PlacementState>(State);
 

@@ -27,47 +27,82 @@ internal sealed class PlacementStore(IDbSession db, ISender sender, ICurrentUser
     }
 
     /// <summary>Loads a placement for a change by its unit: locked for update, the caller a unit actor, the declaration open.</summary>
-    public async Task<PlacementRow> LoadForUnitChangeAsync(Guid placementId, DeclarationWindow window, CancellationToken ct)
+    public async Task<(PlacementRow Row, DeclarationOpenDto Window)> LoadForUnitChangeAsync(Guid placementId, DeclarationWindow window, CancellationToken ct)
     {
         var (_, row) = await LoadAsync(placementId, ct, forUpdate: true);
-        Features.Declare.PlacementWriter.EnsureUnitActor(user);
-        await window.EnsureOpenAsync(row.UnitId, row.BusinessYear, ct);
-        return row;
+        PlacementWriter.EnsureUnitActor(user);
+        var open = await window.EnsureOpenAsync(row.UnitId, row.BusinessYear, ct);
+        return (row, open);
     }
-
-    public async Task<bool> IsUnlockedAsync(Guid unitId, int businessYear, CancellationToken ct) =>
-        await db.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM placement.unlocked_year WHERE unit_id = @unitId AND business_year = @businessYear)",
-            new { unitId, businessYear }, ct);
 
     public Task<long> EvidenceCountAsync(Guid placementId, CancellationToken ct) =>
         db.ExecuteScalarAsync<long>("SELECT count(*) FROM placement.dispute_evidence WHERE placement_id = @placementId", new { placementId }, ct);
 
     public static void EnsureVersion(PlacementRow row, int version)
     {
-        if (row.Version != version) throw new ConflictException("该人员信息已被他人修改，请刷新页面后重新操作");
+        if (row.Version != version) throw PlacementWriter.Stale();
     }
 }
 
 /// <summary>
-/// The one place that asks AnnualReview whether a unit may change its placements of a year (window open, year not certified).
-/// Every change of a placement goes through <see cref="EnsureOpenAsync"/>.
+/// The one place that asks AnnualReview whether a unit may change its placements of a year (window open, year not certified) and
+/// whether an approved reopen has unlocked its Confirmed placements. Every change of a placement goes through
+/// <see cref="EnsureOpenAsync"/>.
 /// </summary>
 internal sealed class DeclarationWindow(ISender sender)
 {
-    public async Task EnsureOpenAsync(Guid unitId, int businessYear, CancellationToken ct)
+    public async Task<DeclarationOpenDto> EnsureOpenAsync(Guid unitId, int businessYear, CancellationToken ct)
     {
         var answer = await sender.Send(new CheckDeclarationOpen(unitId, businessYear), ct);
         Rules.Check(new DeclarationOpenRule(answer.Open, answer.Reason));
+        return answer;
     }
 }
 
-/// <summary>Hands a placement's facts to Certification (step 3) and tells it when a placement is withdrawn.</summary>
-internal sealed class CertificationGateway(ISender sender, IPersonalDataProtector protector)
+/// <summary>
+/// Placement's side of the engine: hands a placement's facts to Certification (step 3), locks results when placements are confirmed,
+/// forgets deleted placements — each a request inside our own transaction, so the two never disagree — and keeps our projection
+/// of the automatic result (the review queue's counts and flags) from Certification's replies.
+/// </summary>
+internal sealed class CertificationGateway(IDbSession db, ISender sender, IPersonalDataProtector protector)
 {
-    public Task<CertificationResultDto> CertifyAsync(PlacementRow row, CancellationToken ct) =>
-        sender.Send(new CertifyPlacement(new PlacementFacts(row.Id, row.UnitId, row.CreditCode, row.BusinessYear, protector.Decrypt(row.IdNumberEnc),
-            protector.Decrypt(row.NameEnc), row.CertificateType, protector.Decrypt(row.CertificateNumberEnc), row.EmploymentStart, row.EmploymentEnd,
-            row.ContractType, row.ContractStart, row.ContractEnd, row.MonthlyWage, row.RetirementBase50)), ct).AsTask();
+    public static PlacementFacts Facts(PlacementRow row, string idNumber) => new(row.Id, row.UnitId, row.BusinessYear, idNumber, row.EmploymentStart,
+        row.EmploymentEnd, row.ContractType, row.ContractStart, row.ContractEnd, row.MonthlyWage, row.RetirementBase50);
+
+    public async Task<CertificationResultDto> CertifyAsync(PlacementRow row, CancellationToken ct)
+    {
+        var result = await sender.Send(new CertifyPlacement(Facts(row, protector.Decrypt(row.IdNumberEnc))), ct);
+        await ApplyAsync([result], ct);
+        return result;
+    }
+
+    public async Task<IReadOnlyList<CertificationResultDto>> LockAsync(IReadOnlyList<Guid> placementIds, CancellationToken ct)
+    {
+        var results = await sender.Send(new LockCertificationResults(placementIds), ct);
+        await ApplyAsync(results, ct);
+        return results;
+    }
 
     public Task ForgetAsync(Guid placementId, CancellationToken ct) => sender.Send(new ForgetPlacement(placementId), ct).AsTask();
+
+    public Task ApplyAsync(IReadOnlyList<CertificationResultDto> results, CancellationToken ct) =>
+        ApplyAsync(results.Select(r => new ResultSummary(r.PlacementId, r.QualifyingMonths, r.PersonMonths, r.HasFlags, r.AllQualifyWithoutFlags, r.Version)).ToList(), ct);
+
+    /// <summary>Our projection of the automatic result: applied only when its version is not older than the one we hold.</summary>
+    public async Task<int> ApplyAsync(IReadOnlyList<ResultSummary> results, CancellationToken ct)
+    {
+        if (results.Count == 0) return 0;
+        return await db.ExecuteAsync("""
+            UPDATE placement.placement p SET qualifying_months = r.q, person_months = r.pm, has_flags = r.flagged, all_clean = r.clean, result_version = r.v
+            FROM unnest(@ids::uuid[], @q::int[], @pm::int[], @flagged::boolean[], @clean::boolean[], @v::bigint[]) AS r(id, q, pm, flagged, clean, v)
+            WHERE p.id = r.id AND p.result_version <= r.v
+            """, new
+        {
+            ids = results.Select(r => r.PlacementId).ToArray(), q = results.Select(r => r.QualifyingMonths).ToArray(),
+            pm = results.Select(r => r.PersonMonths).ToArray(), flagged = results.Select(r => r.HasFlags).ToArray(),
+            clean = results.Select(r => r.AllClean).ToArray(), v = results.Select(r => r.Version).ToArray(),
+        }, ct);
+    }
 }
+
+internal sealed record ResultSummary(Guid PlacementId, int QualifyingMonths, int PersonMonths, bool HasFlags, bool AllClean, long Version);

@@ -78,16 +78,6 @@ internal sealed class EditPlacementValidator : AbstractValidator<EditPlacement>
     public EditPlacementValidator(TimeProvider clock) => PlacementValidation.Apply(this, x => x.Fields(0), clock);
 }
 
-internal sealed class DisputePlacementValidator : AbstractValidator<DisputePlacement>
-{
-    public DisputePlacementValidator()
-    {
-        RuleFor(x => x.ClaimedMonths).NotEmpty().WithMessage("请勾选本单位认为符合条件的月份");
-        RuleFor(x => x.ClaimedMonths).Must(months => months is null || months.All(m => m is >= 1 and <= 12)).WithMessage("月份应为1–12");
-        RuleFor(x => x.Reason).NotEmpty().WithMessage("请填写异议理由").MaximumLength(2000).WithMessage("异议理由不能超过2000字");
-    }
-}
-
 internal static class PlacementCommandExtensions
 {
     public static PlacementFields Fields(this DeclarePlacement c) => new(c.BusinessYear, c.IdNumber, c.Name, c.CertificateType, c.CertificateNumber,

@@ -1,9 +1,7 @@
 using System.Text;
 using Declaration.BuildingBlocks.Application;
 using Declaration.BuildingBlocks.Data;
-using Declaration.BuildingBlocks.Messaging;
 using Declaration.BuildingBlocks.Security;
-using Declaration.Certification.Contracts;
 using Declaration.Placement.Contracts;
 using Declaration.Units.Contracts;
 using Mediator;
@@ -76,26 +74,14 @@ internal sealed class PlacementDemoData : IDemoDataSeeder
             declared.Add((person, saved.PlacementId));
         }
 
-        var toDecide = declared.Where(d => d.Person.Target is Target.Confirmed or Target.Returned).ToList();
-        if (toDecide.Count == 0) return;
-        // Certification learns of submissions through the outbox: publish, then wait until each placement is in a reviewer's queue.
-        var relay = services.GetRequiredService<OutboxRelay>();
-        foreach (var (person, id) in toDecide)
+        foreach (var (person, id) in declared.Where(d => d.Person.Target is Target.Confirmed or Target.Returned))
         {
             var reviewer = new ExplicitUser($"demo-{person.Jurisdiction}", "演示审核员", Role.Reviewer, null, person.Jurisdiction);
-            for (var attempt = 0; attempt < 50; attempt++)
-            {
-                await relay.ProcessOnceAsync(ct);
-                var queue = await AsAsync(services, reviewer, s => s.Send(new GetReviewQueue(ReviewQueueKind.All, Year, null, 1, 200), ct).AsTask());
-                if (queue.Items.Any(i => i.PlacementId == id)) break;
-                await Task.Delay(200, ct);
-            }
             if (person.Target == Target.Confirmed)
                 await AsAsync(services, reviewer, s => s.Send(new ConfirmPlacement(id), ct).AsTask());
             else
                 await AsAsync(services, reviewer, s => s.Send(new ReturnPlacement(id, "1–6月工资低于当地最低工资标准，请核实工资发放情况后重新提交。"), ct).AsTask());
         }
-        await relay.ProcessOnceAsync(ct);
     }
 
     private static async Task<T> AsAsync<T>(IServiceProvider services, ICurrentUser user, Func<ISender, Task<T>> work)

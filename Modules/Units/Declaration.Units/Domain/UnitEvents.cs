@@ -11,16 +11,18 @@ internal sealed class UnitEvents(IDbSession db, IOutbox outbox)
     {
         var u = await db.QuerySingleAsync<UnitDto>($"SELECT {UnitSql.UnitColumns} FROM units.unit WHERE id = @unitId", new { unitId }, ct);
         await outbox.AddAsync(new UnitProfileChanged(u.Id, u.CreditCode, u.Name, u.UnitType, u.RegionCode, u.FederationCode, u.TaxAuthorityCode,
-            u.ContactName, u.ContactMobile), ct);
+            u.ContactName, u.ContactMobile, u.Version), ct);
     }
 
     public async Task RelatedUnitsChangedAsync(Guid unitId, CancellationToken ct)
     {
-        var creditCode = await db.QuerySingleAsync<string>("SELECT credit_code FROM units.unit WHERE id = @unitId", new { unitId }, ct);
+        // The unit row's lock serialises concurrent changes of its list, so each event carries the whole list as of its version.
+        var (creditCode, version) = await db.QuerySingleAsync<(string, int)>(
+            "UPDATE units.unit SET related_version = related_version + 1 WHERE id = @unitId RETURNING credit_code, related_version", new { unitId }, ct);
         var facts = await db.QueryAsync<RelatedUnitFact>("""
             SELECT related_credit_code AS RelatedCreditCode, relation_type AS RelationType, valid_from AS ValidFrom, valid_to AS ValidTo
             FROM units.related_unit WHERE unit_id = @unitId ORDER BY valid_from, related_credit_code
             """, new { unitId }, ct);
-        await outbox.AddAsync(new RelatedUnitsChanged(unitId, creditCode, facts), ct);
+        await outbox.AddAsync(new RelatedUnitsChanged(unitId, creditCode, facts, version), ct);
     }
 }

@@ -1,4 +1,4 @@
-using Declaration.Certification.Contracts;
+using Declaration.Placement.Contracts;
 using Declaration.Host.Web;
 using Microsoft.AspNetCore.Mvc;
 

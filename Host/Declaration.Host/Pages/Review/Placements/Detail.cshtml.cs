@@ -1,4 +1,3 @@
-using Declaration.Certification.Contracts;
 using Declaration.Host.Web;
 using Declaration.Placement.Contracts;
 using Declaration.Units.Contracts;
@@ -11,7 +10,7 @@ public sealed class DetailModel : AppPageModel
 {
     [BindProperty(SupportsGet = true)] public Guid Id { get; set; }
     public PlacementDetailDto Placement { get; private set; } = null!;
-    public CertificationResultDto? Result { get; private set; }
+    public PlacementResultDto? Result { get; private set; }
     public UnitDto Unit { get; private set; } = null!;
     public bool CanDecide => Placement.State is PlacementState.AwaitingReview or PlacementState.Disputed;
 
@@ -55,7 +54,7 @@ public sealed class DetailModel : AppPageModel
     private async Task LoadAsync()
     {
         Placement = await Sender.Send(new GetPlacementDetail(Id));
-        Result = await Sender.Send(new GetCertificationResult(Id));
+        Result = await Sender.Send(new GetPlacementResult(Id));
         Unit = await Sender.Send(new GetUnit(Placement.UnitId));
     }
 }

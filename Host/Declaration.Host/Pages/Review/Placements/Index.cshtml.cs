@@ -1,6 +1,5 @@
 using Declaration.BuildingBlocks.Application;
 using Declaration.BuildingBlocks.Domain;
-using Declaration.Certification.Contracts;
 using Declaration.Host.Web;
 using Declaration.Placement.Contracts;
 using Microsoft.AspNetCore.Mvc;

@@ -1,4 +1,3 @@
-using Declaration.Certification.Contracts;
 using Declaration.Host.Web;
 using Declaration.Placement.Contracts;
 using Microsoft.AspNetCore.Mvc;
@@ -10,13 +9,13 @@ public sealed class DetailModel : AppPageModel
 {
     [BindProperty(SupportsGet = true)] public Guid Id { get; set; }
     public PlacementDetailDto Placement { get; private set; } = null!;
-    public CertificationResultDto? Result { get; private set; }
+    public PlacementResultDto? Result { get; private set; }
     public bool Unlocked { get; private set; }
 
     public async Task OnGetAsync()
     {
         Placement = await Sender.Send(new GetPlacementDetail(Id));
-        Result = await Sender.Send(new GetCertificationResult(Id));
+        Result = await Sender.Send(new GetPlacementResult(Id));
         Unlocked = Placement.State == PlacementState.Confirmed && await Sender.Send(new IsUnitYearUnlocked(Placement.UnitId, Placement.BusinessYear));
     }
 

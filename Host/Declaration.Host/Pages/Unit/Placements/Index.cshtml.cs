@@ -1,5 +1,4 @@
 using Declaration.BuildingBlocks.Domain;
-using Declaration.Certification.Contracts;
 using Declaration.Host.Web;
 using Declaration.Placement.Contracts;
 using Microsoft.AspNetCore.Mvc;
@@ -23,7 +22,7 @@ public sealed class IndexModel(TimeProvider clock) : AppPageModel
         Items = await Sender.Send(new GetPlacements(UnitId, Year.Value));
         Unlocked = await Sender.Send(new IsUnitYearUnlocked(UnitId, Year.Value));
         if (Items.Count > 0)
-            QualifyingMonths = (await Sender.Send(new GetCertificationResults(UnitId, Year.Value))).ToDictionary(r => r.PlacementId, r => r.QualifyingMonths);
+            QualifyingMonths = (await Sender.Send(new GetPlacementResults(UnitId, Year.Value))).ToDictionary(r => r.PlacementId, r => r.QualifyingMonths);
     }
 
     public int Count(PlacementState state) => Items.Count(i => i.State == state);

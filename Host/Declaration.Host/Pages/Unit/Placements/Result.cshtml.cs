@@ -1,4 +1,3 @@
-using Declaration.Certification.Contracts;
 using Declaration.Host.Web;
 using Declaration.Placement.Contracts;
 using Microsoft.AspNetCore.Mvc;
@@ -14,7 +13,7 @@ public sealed class ResultModel : AppPageModel
     [BindProperty] public string? Reason { get; set; }
     [BindProperty] public List<IFormFile> Evidence { get; set; } = [];
     public PlacementDetailDto Placement { get; private set; } = null!;
-    public CertificationResultDto? Result { get; private set; }
+    public PlacementResultDto? Result { get; private set; }
     public bool CanSubmit => Placement.State is PlacementState.Draft or PlacementState.Returned;
 
     public async Task OnGetAsync() => await LoadAsync();
@@ -49,6 +48,6 @@ public sealed class ResultModel : AppPageModel
     private async Task LoadAsync()
     {
         Placement = await Sender.Send(new GetPlacementDetail(Id));
-        Result = await Sender.Send(new GetCertificationResult(Id));
+        Result = await Sender.Send(new GetPlacementResult(Id));
     }
 }

@@ -10,7 +10,7 @@ using Declaration.BuildingBlocks.Domain;
 using Declaration.BuildingBlocks.Errors;
 using Declaration.BuildingBlocks.Messaging;
 using Declaration.BuildingBlocks.Templates;
-using Declaration.Certification.Contracts;
+using Declaration.Placement.Contracts;
 using Declaration.Units.Contracts;
 using Mediator;
 using Microsoft.Extensions.Options;

@@ -11,7 +11,7 @@ namespace Declaration.AnnualReview.Features.Status;
 /// Placement asks before every change: the year must be neither Certified nor ReopenRequested, and an employer must be
 /// inside the declaration window (reviewers, admins and the system may act outside it).
 /// </summary>
-internal sealed class CheckDeclarationOpenHandler(ISender sender, ICurrentUser user, UnitYearStore store, DeclarationWindows windows)
+internal sealed class CheckDeclarationOpenHandler(ISender sender, ICurrentUser user, IDbSession db, UnitYearStore store, DeclarationWindows windows)
     : IQueryHandler<CheckDeclarationOpen, DeclarationOpenDto>
 {
     public async ValueTask<DeclarationOpenDto> Handle(CheckDeclarationOpen query, CancellationToken ct)
@@ -22,12 +22,18 @@ internal sealed class CheckDeclarationOpenHandler(ISender sender, ICurrentUser u
             return new DeclarationOpenDto(false, $"{query.BusinessYear}年度已完成年审认证，安置信息不能再修改；如需修改，请通过“年审认证反馈”申请重新编辑");
         if (year.State == AnnualReviewState.ReopenRequested)
             return new DeclarationOpenDto(false, $"{query.BusinessYear}年度已提交重新编辑申请，请等待残联审核通过后再修改");
-        if (user.IsStaff()) return new DeclarationOpenDto(true, null);
-        var (opens, closes, _) = await windows.ForYearAsync(query.BusinessYear, ct);
-        if (!await windows.IsOpenAsync(query.BusinessYear, ct))
+        if (!user.IsStaff() && !await windows.IsOpenAsync(query.BusinessYear, ct))
+        {
+            var (opens, closes, _) = await windows.ForYearAsync(query.BusinessYear, ct);
             return new DeclarationOpenDto(false,
                 $"不在{query.BusinessYear}年度申报期内（申报期为 {opens:yyyy年M月d日} 至 {closes:yyyy年M月d日}），只能查看，不能修改");
-        return new DeclarationOpenDto(true, null);
+        }
+        // Not certified now, and a certificate of the year was revoked: an approved reopen request unlocked the confirmed placements
+        // until the year is certified again.
+        var reopened = await db.ExecuteScalarAsync<bool>("""
+            SELECT EXISTS (SELECT 1 FROM annual_review.certificate WHERE unit_id = @UnitId AND business_year = @BusinessYear AND revoked_at IS NOT NULL)
+            """, query, ct);
+        return new DeclarationOpenDto(true, null, reopened);
     }
 }
 

@@ -36,7 +36,7 @@ internal sealed class RunCertificationBatchHandler(IServiceScopeFactory scopes, 
                    count(*) FILTER (WHERE NOT @OnlyChanged OR EXISTS (SELECT 1 FROM certification.placement_dirty d WHERE d.placement_id = p.id)) AS Count,
                    count(*) AS Total
             FROM certification.placement p
-            WHERE p.business_year = @BusinessYear AND p.state <> 'Confirmed'
+            WHERE p.business_year = @BusinessYear AND NOT p.locked
               AND (@UnitCreditCode::text IS NULL OR p.credit_code = upper(@UnitCreditCode))
             GROUP BY unit_id ORDER BY unit_id
             """, command, ct);
@@ -72,7 +72,7 @@ internal sealed class RunCertificationBatchHandler(IServiceScopeFactory scopes, 
                     await session.ExecuteAsync(CertificationEngine.CreateTarget + """
                         INSERT INTO cert_target
                         SELECT p.id FROM certification.placement p
-                        WHERE p.business_year = @year AND p.unit_id = ANY(@units) AND p.state <> 'Confirmed'
+                        WHERE p.business_year = @year AND p.unit_id = ANY(@units) AND NOT p.locked
                           AND (NOT @onlyChanged OR EXISTS (SELECT 1 FROM certification.placement_dirty d WHERE d.placement_id = p.id))
                         """, new { year = command.BusinessYear, units = chunks[i].ToArray(), onlyChanged = command.OnlyChanged }, ct);
                 var run = await engine.RunAsync(now, ct, fetchChanged: false, wholeYear: wholeYear ? command.BusinessYear : null);
@@ -80,8 +80,9 @@ internal sealed class RunCertificationBatchHandler(IServiceScopeFactory scopes, 
                     INSERT INTO certification.outbox (id, type, payload, occurred_at)
                     SELECT e.event_id, 'Declaration.Certification.Contracts.CertificationResultChanged', jsonb_build_object(
                         'id', e.event_id, 'occurredAt', @now, 'placementId', e.id, 'unitId', e.unit_id, 'businessYear', e.business_year,
-                        'oldQualifyingMonths', e.old_q, 'newQualifyingMonths', e.new_q, 'maskedName', e.masked_name), @now
-                    FROM (SELECT gen_random_uuid() AS event_id, c.* FROM cert_changed c) e
+                        'oldQualifyingMonths', e.old_q, 'newQualifyingMonths', e.new_q, 'personMonths', e.new_pm, 'hasFlags', e.flagged,
+                        'allQualifyWithoutFlags', e.clean, 'resultVersion', e.version), @now
+                    FROM (SELECT gen_random_uuid() AS event_id, c.* FROM cert_changed c ORDER BY c.id) e
                     """, new { now }, ct);
                 await session.CommitAsync(ct);
                 placements += run.Placements;
@@ -113,7 +114,7 @@ internal sealed class CertificationNightly(IDbSession db, ISender sender, ILogge
     public async Task<IReadOnlyList<CertificationBatchSummary>> RunAsync(CancellationToken ct)
     {
         var years = await db.QueryAsync<int>(
-            "SELECT DISTINCT p.business_year FROM certification.placement_dirty d JOIN certification.placement p ON p.id = d.placement_id WHERE p.state <> 'Confirmed' ORDER BY 1", null, ct);
+            "SELECT DISTINCT p.business_year FROM certification.placement_dirty d JOIN certification.placement p ON p.id = d.placement_id WHERE NOT p.locked ORDER BY 1", null, ct);
         var summaries = new List<CertificationBatchSummary>();
         foreach (var year in years)
         {

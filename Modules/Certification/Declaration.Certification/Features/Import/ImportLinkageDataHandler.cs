@@ -85,7 +85,7 @@ internal sealed class ImportLinkageDataHandler(IDbSession db, ICurrentUser user,
             , dirty AS (
                 INSERT INTO certification.placement_dirty (placement_id)
                 SELECT p.id FROM certification.placement p
-                WHERE p.id_hash IN (SELECT DISTINCT id_hash FROM up) AND p.state <> 'Confirmed'
+                WHERE p.id_hash IN (SELECT DISTINCT id_hash FROM up) AND NOT p.locked
                 ON CONFLICT DO NOTHING
                 RETURNING 1
             )
@@ -121,7 +121,7 @@ internal sealed class ImportLinkageDataHandler(IDbSession db, ICurrentUser user,
             ), dirty AS (
                 INSERT INTO certification.placement_dirty (placement_id)
                 SELECT p.id FROM certification.placement p JOIN certification.unit u ON u.id = p.unit_id
-                WHERE EXISTS (SELECT 1 FROM prefixes x WHERE u.region_code LIKE x.prefix || '%') AND p.state <> 'Confirmed'
+                WHERE EXISTS (SELECT 1 FROM prefixes x WHERE u.region_code LIKE x.prefix || '%') AND NOT p.locked
                 ON CONFLICT DO NOTHING
                 RETURNING 1
             )

@@ -10,10 +10,38 @@ using Mediator;
 
 namespace Declaration.Certification.Features.Results;
 
-internal sealed class GetCertificationResultHandler(ReviewAccess access, ResultReader reader) : IQueryHandler<GetCertificationResult, CertificationResultDto?>
+/// <summary>Reads go through Units' CheckUnitAccess: an employer of another unit gets 404, a reviewer outside the jurisdiction 403.</summary>
+internal sealed class PlacementAccess(ResultReader reader, ISender sender)
+{
+    public async Task<PlacementRow?> ForReadAsync(Guid placementId, CancellationToken ct, bool forUpdate = false)
+    {
+        var p = await reader.PlacementAsync(placementId, ct, forUpdate);
+        if (p is null) return null;
+        await sender.Send(new CheckUnitAccess(p.UnitId), ct);
+        return p;
+    }
+
+    public async Task CheckUnitsAsync(IEnumerable<Guid> unitIds, CancellationToken ct)
+    {
+        foreach (var unitId in unitIds.Distinct()) await sender.Send(new CheckUnitAccess(unitId), ct);
+    }
+}
+
+internal sealed class GetCertificationResultHandler(PlacementAccess access, ResultReader reader) : IQueryHandler<GetCertificationResult, CertificationResultDto?>
 {
     public async ValueTask<CertificationResultDto?> Handle(GetCertificationResult query, CancellationToken ct) =>
         await access.ForReadAsync(query.PlacementId, ct) is null ? null : await reader.ResultAsync(query.PlacementId, ct);
+}
+
+internal sealed class GetCertificationResultsByIdsHandler(PlacementAccess access, ResultReader reader)
+    : IQueryHandler<GetCertificationResultsByIds, IReadOnlyList<CertificationResultDto>>
+{
+    public async ValueTask<IReadOnlyList<CertificationResultDto>> Handle(GetCertificationResultsByIds query, CancellationToken ct)
+    {
+        var results = await reader.ResultsAsync(query.PlacementIds, ct);
+        await access.CheckUnitsAsync(results.Select(r => r.UnitId), ct);
+        return results;
+    }
 }
 
 internal sealed class GetCertificationResultsHandler(IDbSession db, ISender sender, ResultReader reader)
@@ -22,13 +50,13 @@ internal sealed class GetCertificationResultsHandler(IDbSession db, ISender send
     public async ValueTask<IReadOnlyList<CertificationResultDto>> Handle(GetCertificationResults query, CancellationToken ct)
     {
         await sender.Send(new CheckUnitAccess(query.UnitId), ct);
-        var ids = await db.QueryAsync<Guid>("SELECT id FROM certification.placement WHERE unit_id = @UnitId AND business_year = @BusinessYear ORDER BY masked_id, id",
+        var ids = await db.QueryAsync<Guid>("SELECT id FROM certification.placement WHERE unit_id = @UnitId AND business_year = @BusinessYear ORDER BY id",
             query, ct);
         return await reader.ResultsAsync(ids, ct);
     }
 }
 
-internal sealed class ForgetPlacementHandler(IDbSession db, ReviewAccess access) : ICommandHandler<ForgetPlacement, bool>
+internal sealed class ForgetPlacementHandler(IDbSession db, PlacementAccess access) : ICommandHandler<ForgetPlacement, bool>
 {
     public async ValueTask<bool> Handle(ForgetPlacement command, CancellationToken ct)
     {
@@ -37,40 +65,78 @@ internal sealed class ForgetPlacementHandler(IDbSession db, ReviewAccess access)
     }
 }
 
-internal sealed class GetCertifiedCountHandler(IDbSession db, ISender sender, IPersonalDataProtector protector)
-    : IQueryHandler<GetCertifiedCount, CertifiedCountDto>
+internal sealed class LockCertificationResultsHandler(IDbSession db, PlacementAccess access, ResultReader reader)
+    : ICommandHandler<LockCertificationResults, IReadOnlyList<CertificationResultDto>>
 {
-    public async ValueTask<CertifiedCountDto> Handle(GetCertifiedCount query, CancellationToken ct)
+    public async ValueTask<IReadOnlyList<CertificationResultDto>> Handle(LockCertificationResults command, CancellationToken ct)
     {
-        await sender.Send(new CheckUnitAccess(query.UnitId), ct);
-        var rows = await db.QueryAsync<CountRow>($"""
-            SELECT p.id, p.masked_id AS MaskedId, p.masked_name AS MaskedName, p.certificate_type AS CertificateType, p.certificate_number_enc AS NumberEnc,
-                   (SELECT c.level FROM certification.certificate c WHERE c.id_hash = p.id_hash AND c.certificate_type = 'veteran'
-                    ORDER BY c.issued_on DESC LIMIT 1) AS VeteranLevel,
-                   count(*) FILTER (WHERE {ResultReader.FinalWeightSql} > 0)::int AS Qualifying,
-                   coalesce(sum({ResultReader.FinalWeightSql}), 0)::int AS PersonMonths
+        var ids = command.PlacementIds.Distinct().ToArray();
+        var units = await db.QueryAsync<Guid>("SELECT DISTINCT unit_id FROM certification.placement WHERE id = ANY(@ids)", new { ids }, ct);
+        await access.CheckUnitsAsync(units, ct);
+        await db.ExecuteAsync("""
+            UPDATE certification.placement SET locked = true WHERE id = ANY(@ids) AND NOT locked;
+            DELETE FROM certification.placement_dirty WHERE placement_id = ANY(@ids);
+            """, new { ids }, ct);
+        return await reader.ResultsAsync(ids, ct);
+    }
+}
+
+internal sealed class GetVeteranLevelsHandler(IDbSession db, PlacementAccess access) : IQueryHandler<GetVeteranLevels, IReadOnlyDictionary<Guid, int>>
+{
+    public async ValueTask<IReadOnlyDictionary<Guid, int>> Handle(GetVeteranLevels query, CancellationToken ct)
+    {
+        var rows = await db.QueryAsync<(Guid Id, Guid UnitId, short Level)>("""
+            SELECT p.id, p.unit_id, c.level
             FROM certification.placement p
-            JOIN certification.month_result r ON r.placement_id = p.id
-            LEFT JOIN certification.month_decision d ON d.placement_id = r.placement_id AND d.month = r.month
-            WHERE p.unit_id = @UnitId AND p.business_year = @BusinessYear AND p.state = 'Confirmed'
-            GROUP BY p.id
-            ORDER BY p.masked_id, p.id
+            CROSS JOIN LATERAL (SELECT c.level FROM certification.certificate c WHERE c.id_hash = p.id_hash AND c.certificate_type = 'veteran'
+                                ORDER BY c.issued_on DESC LIMIT 1) c
+            WHERE p.id = ANY(@ids)
+            """, new { ids = query.PlacementIds.ToArray() }, ct);
+        await access.CheckUnitsAsync(rows.Select(r => r.UnitId), ct);
+        return rows.ToDictionary(r => r.Id, r => (int)r.Level);
+    }
+}
+
+internal sealed class GetEngineFactsHandler(IDbSession db, ICurrentUser user) : IQueryHandler<GetEngineFacts, IReadOnlyList<EngineFactsDto>>
+{
+    public async ValueTask<IReadOnlyList<EngineFactsDto>> Handle(GetEngineFacts query, CancellationToken ct)
+    {
+        if (user.Role is not (Role.Admin or Role.System)) throw new ForbiddenException("仅管理员可以核对数据一致性");
+        var rows = await db.QueryAsync<FactsRow>("""
+            SELECT p.id AS PlacementId, p.unit_id AS UnitId, p.business_year AS BusinessYear, p.id_hash AS IdHash, p.employment_start AS EmploymentStart,
+                   p.employment_end AS EmploymentEnd, p.contract_type AS ContractType, p.contract_start AS ContractStart, p.contract_end AS ContractEnd,
+                   p.monthly_wage AS MonthlyWage, p.retirement_base50 AS RetirementBase50, p.locked AS Locked, m.placement_id IS NOT NULL AS HasResult,
+                   coalesce(bit_count(m.qualifies::bit(12)), 0)::int AS QualifyingMonths,
+                   coalesce(bit_count(m.qualifies::bit(12)) + bit_count((m.qualifies & m.severe)::bit(12)), 0)::int AS PersonMonths,
+                   coalesce(m.via_related_unit <> 0, false) AS HasFlags, coalesce(m.version, 0) AS ResultVersion
+            FROM certification.placement p LEFT JOIN certification.placement_months m ON m.placement_id = p.id
+            WHERE p.id > @After ORDER BY p.id LIMIT @Limit
             """, query, ct);
-        var persons = rows.Select(r =>
-        {
-            int? category = null, level = r.VeteranLevel;
-            if (r.CertificateType == "disability")
-            {
-                var number = protector.Decrypt(r.NumberEnc);
-                if (number.Length == 20) { category = number[18] - '0'; level = number[19] - '0'; }
-            }
-            return new ConfirmedPersonDto(r.Id, r.MaskedId, r.MaskedName, r.CertificateType, category, level, r.Qualifying, r.PersonMonths);
-        }).ToList();
-        return new CertifiedCountDto(query.UnitId, query.BusinessYear, persons.Sum(p => p.PersonMonths), persons);
+        return rows.Select(r => new EngineFactsDto(r.PlacementId, r.UnitId, r.BusinessYear, Convert.ToBase64String(r.IdHash), r.EmploymentStart, r.EmploymentEnd,
+            r.ContractType, r.ContractStart, r.ContractEnd, r.MonthlyWage, r.RetirementBase50, r.Locked, r.HasResult, r.QualifyingMonths, r.PersonMonths,
+            r.HasFlags, r.ResultVersion)).ToList();
     }
 
-    private sealed record CountRow(Guid Id, string MaskedId, string MaskedName, string CertificateType, byte[] NumberEnc, short? VeteranLevel,
-        int Qualifying, int PersonMonths);
+    private sealed record FactsRow
+    {
+        public Guid PlacementId { get; init; }
+        public Guid UnitId { get; init; }
+        public int BusinessYear { get; init; }
+        public byte[] IdHash { get; init; } = null!;
+        public DateOnly EmploymentStart { get; init; }
+        public DateOnly? EmploymentEnd { get; init; }
+        public string ContractType { get; init; } = null!;
+        public DateOnly ContractStart { get; init; }
+        public DateOnly? ContractEnd { get; init; }
+        public decimal MonthlyWage { get; init; }
+        public bool RetirementBase50 { get; init; }
+        public bool Locked { get; init; }
+        public bool HasResult { get; init; }
+        public int QualifyingMonths { get; init; }
+        public int PersonMonths { get; init; }
+        public bool HasFlags { get; init; }
+        public long ResultVersion { get; init; }
+    }
 }
 
 internal sealed class LookupCertificateHandler(IDbSession db, IPersonalDataProtector protector, TimeProvider clock)

@@ -1,7 +1,6 @@
 using Declaration.AnnualReview.Contracts;
 using Declaration.BuildingBlocks.Domain;
 using Declaration.BuildingBlocks.Errors;
-using Declaration.Certification.Contracts;
 using Declaration.LevyCalculator.Contracts;
 using Declaration.Notices.Contracts;
 using Declaration.Placement.Contracts;
@@ -51,7 +50,7 @@ internal sealed class GetHomeDashboardHandler(ISender sender, TimeProvider clock
         var status = await TryAsync(() => sender.Send(new GetAnnualReviewStatus(unit.Id, year), ct), "annual review");
         var counts = await TryAsync(() => sender.Send(new GetPlacementSummary(unit.Id, year), ct), "placement summary");
         var placements = await TryAsync(() => sender.Send(new GetPlacements(unit.Id, year), ct), "placements");
-        var results = await TryAsync(() => sender.Send(new GetCertificationResults(unit.Id, year), ct), "certification results");
+        var results = await TryAsync(() => sender.Send(new GetPlacementResults(unit.Id, year), ct), "placement results");
         var workforce = await TryAsync(() => sender.Send(new GetUnitWorkforce(unit.Id, year), ct), "workforce");
         var notices = await TryAsync(() => sender.Send(new GetLatestNotices(5), ct), "notices") ?? [];
 
@@ -138,7 +137,7 @@ internal sealed class GetHomeDashboardHandler(ISender sender, TimeProvider clock
     }
 
     /// <summary>Σ final weights per month over the confirmed placements (null when none is confirmed or no result is stored).</summary>
-    private static DashboardMonthsDto? Months(IReadOnlyList<PlacementSummaryDto>? placements, IReadOnlyList<CertificationResultDto>? results)
+    private static DashboardMonthsDto? Months(IReadOnlyList<PlacementSummaryDto>? placements, IReadOnlyList<PlacementResultDto>? results)
     {
         if (placements is null || results is null) return null;
         var confirmed = placements.Where(p => p.State == PlacementState.Confirmed).Select(p => p.Id).ToHashSet();

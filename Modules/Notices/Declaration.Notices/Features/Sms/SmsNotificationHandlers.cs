@@ -3,25 +3,27 @@ using Declaration.BuildingBlocks.Data;
 using Declaration.BuildingBlocks.Messaging;
 using Declaration.Certification.Contracts;
 using Declaration.Notices.Contracts;
+using Declaration.Placement.Contracts;
 using Declaration.Units.Contracts;
+using Mediator;
 
 namespace Declaration.Notices.Features.Sms;
 
-/// <summary>Keeps notices.unit_contact in step with Units (full state per event; an older event never overwrites a newer one).</summary>
-internal sealed class UnitContactProjection(IDbSession db) : IIntegrationEventHandler<UnitProfileChanged>
+/// <summary>Keeps notices.unit_contact in step with Units (full state per event, applied in the unit's version order: an older never overwrites a newer).</summary>
+internal sealed class UnitContactProjection(IDbSession db, TimeProvider clock) : IIntegrationEventHandler<UnitProfileChanged>
 {
     public Task HandleAsync(UnitProfileChanged e, CancellationToken ct) =>
-        UpsertAsync(db, e.UnitId, e.CreditCode, e.Name, e.RegionCode, e.FederationCode, e.ContactName, e.ContactMobile, e.OccurredAt, ct);
+        UpsertAsync(db, e.UnitId, e.CreditCode, e.Name, e.RegionCode, e.FederationCode, e.ContactName, e.ContactMobile, e.Version, clock.GetUtcNow(), ct);
 
     public static Task UpsertAsync(IDbSession db, Guid unitId, string creditCode, string name, string regionCode, string federationCode, string contactName,
-        string contactMobile, DateTimeOffset at, CancellationToken ct) => db.ExecuteAsync("""
-            INSERT INTO notices.unit_contact (unit_id, credit_code, name, region_code, federation_code, contact_name, contact_mobile, updated_at)
-            VALUES (@unitId, @creditCode, @name, @regionCode, @federationCode, @contactName, @contactMobile, @at)
+        string contactMobile, int version, DateTimeOffset at, CancellationToken ct) => db.ExecuteAsync("""
+            INSERT INTO notices.unit_contact (unit_id, credit_code, name, region_code, federation_code, contact_name, contact_mobile, version, updated_at)
+            VALUES (@unitId, @creditCode, @name, @regionCode, @federationCode, @contactName, @contactMobile, @version, @at)
             ON CONFLICT (unit_id) DO UPDATE SET credit_code = excluded.credit_code, name = excluded.name, region_code = excluded.region_code,
                 federation_code = excluded.federation_code, contact_name = excluded.contact_name, contact_mobile = excluded.contact_mobile,
-                updated_at = excluded.updated_at
-            WHERE notices.unit_contact.updated_at <= excluded.updated_at
-            """, new { unitId, creditCode, name, regionCode, federationCode, contactName, contactMobile, at }, ct);
+                version = excluded.version, updated_at = excluded.updated_at
+            WHERE notices.unit_contact.version <= excluded.version
+            """, new { unitId, creditCode, name, regionCode, federationCode, contactName, contactMobile, version, at }, ct);
 }
 
 // The SMS of each case event (manual chapter 6: the contact mobile receives business notifications). One handler class
@@ -39,10 +41,16 @@ internal sealed class DisputeDecidedSms(SmsQueue queue) : IIntegrationEventHandl
         c => new { UnitName = c.Name, e.BusinessYear, e.MaskedName, e.Month, e.Granted }, ct);
 }
 
-internal sealed class CertificationResultChangedSms(SmsQueue queue) : IIntegrationEventHandler<CertificationResultChanged>
+/// <summary>The person's masked name is Placement's to give; a placement deleted meanwhile needs no text.</summary>
+internal sealed class CertificationResultChangedSms(SmsQueue queue, ISender sender) : IIntegrationEventHandler<CertificationResultChanged>
 {
-    public Task HandleAsync(CertificationResultChanged e, CancellationToken ct) => queue.ForUnitAsync(e, e.UnitId, SmsKinds.CertificationResultChanged,
-        c => new { UnitName = c.Name, e.BusinessYear, e.MaskedName, OldMonths = e.OldQualifyingMonths, NewMonths = e.NewQualifyingMonths }, ct);
+    public async Task HandleAsync(CertificationResultChanged e, CancellationToken ct)
+    {
+        var names = await sender.Send(new GetPlacementNames([e.PlacementId]), ct);
+        if (!names.TryGetValue(e.PlacementId, out var maskedName)) return;
+        await queue.ForUnitAsync(e, e.UnitId, SmsKinds.CertificationResultChanged,
+            c => new { UnitName = c.Name, e.BusinessYear, MaskedName = maskedName, OldMonths = e.OldQualifyingMonths, NewMonths = e.NewQualifyingMonths }, ct);
+    }
 }
 
 internal sealed class AnnualCertificationCompletedSms(SmsQueue queue) : IIntegrationEventHandler<AnnualCertificationCompleted>

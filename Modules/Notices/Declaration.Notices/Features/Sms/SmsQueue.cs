@@ -44,7 +44,7 @@ internal sealed class SmsQueue(IDbSession db, TemplateRenderer templates, ISende
         var unit = (await sender.Send(new GetUnitsByIds([unitId]), ct)).FirstOrDefault();
         if (unit is null) return null;
         await UnitContactProjection.UpsertAsync(db, unit.Id, unit.CreditCode, unit.Name, unit.RegionCode, unit.FederationCode, unit.ContactName,
-            unit.ContactMobile, unit.UpdatedAt, ct);
+            unit.ContactMobile, unit.Version, unit.UpdatedAt, ct);
         return new UnitContact(unit.Id, unit.CreditCode, unit.Name, unit.RegionCode, unit.FederationCode, unit.ContactName, unit.ContactMobile);
     }
 

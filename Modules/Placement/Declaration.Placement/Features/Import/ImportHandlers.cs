@@ -3,7 +3,7 @@ using System.Text;
 using Declaration.BuildingBlocks.Application;
 using Declaration.BuildingBlocks.Errors;
 using Declaration.Placement.Contracts;
-using Declaration.Placement.Features.Declare;
+using Declaration.Placement.Domain;
 using Declaration.Units.Contracts;
 using Mediator;
 using MiniExcelLibs;

@@ -9,7 +9,8 @@ using Declaration.BuildingBlocks.Messaging;
 using Declaration.BuildingBlocks.Security;
 using Declaration.Placement.Contracts;
 using Declaration.Placement.Domain;
-using Declaration.Placement.Features.Declare;
+using Declaration.Placement.Features.Projections;
+using Declaration.Certification.Contracts;
 using Declaration.Units.Contracts;
 using Mediator;
 using NpgsqlTypes;
@@ -22,8 +23,9 @@ namespace Declaration.Placement.Features.Import;
 /// (credit_code, business_year, id_number). Inserted or changed rows are certified and submitted (AwaitingReview), as if the
 /// form had been filled; a row identical to the stored placement changes nothing.
 /// </summary>
-internal sealed class PlacementImporter(IDbSession db, ISender sender, IPersonalDataProtector protector, ICurrentUser user, PlacementWriter writer,
-    DeclarationWindow window, CertificationGateway certification, IOutbox outbox, ImportHistory history, IAuditLog audit, TimeProvider clock)
+internal sealed class PlacementImporter(IDbSession db, ISender sender, IPersonalDataProtector protector, ICurrentUser user,
+    DeclarationWindow window, CertificationGateway certification, UnitProjection units, ImportHistory history, IAuditLog audit, DeliverySignal signal,
+    TimeProvider clock)
 {
     public static readonly string[] Required = ["credit_code", "business_year", "id_number", "name", "certificate_number", "employment_start",
         "contract_type", "contract_start", "monthly_wage"];
@@ -105,6 +107,7 @@ internal sealed class PlacementImporter(IDbSession db, ISender sender, IPersonal
                 errors.Add(line, "id_number", $"公民身份号码 {masked} 在同一单位同一业务年度与第{lines[0]}行重复");
 
         // Units: the employer's own only; otherwise every credit code must be a registered unit.
+        var known = new List<UnitDto>();
         var codes = await db.QueryAsync<string>("SELECT DISTINCT credit_code FROM placement_import ORDER BY 1", null, ct);
         foreach (var code in codes)
         {
@@ -121,23 +124,30 @@ internal sealed class PlacementImporter(IDbSession db, ISender sender, IPersonal
                 continue;
             }
             await db.ExecuteAsync("UPDATE placement_import SET unit_id = @id WHERE credit_code = @code", new { id = unit.Id, code }, ct);
+            known.Add(unit);
         }
 
-        // The declaration window of each unit-year (AnnualReview decides).
+        // The declaration window of each unit-year (AnnualReview decides), and whether an approved reopen unlocked its confirmed placements.
         var unitYears = await db.QueryAsync<(Guid UnitId, int Year, long Line)>(
             "SELECT unit_id, business_year, min(line) FROM placement_import WHERE unit_id IS NOT NULL GROUP BY unit_id, business_year", null, ct);
+        var unlocked = new List<(Guid UnitId, int Year)>();
         foreach (var (unitId, year, line) in unitYears)
         {
-            try { await window.EnsureOpenAsync(unitId, year, ct); }
+            try
+            {
+                if ((await window.EnsureOpenAsync(unitId, year, ct)).ConfirmedEditable) unlocked.Add((unitId, year));
+            }
             catch (BusinessRuleException ex) { errors.Add(line, "business_year", $"{year}年度：{ex.Message}"); }
         }
 
         // A Confirmed placement changes only through an approved reopen.
         await AddErrorsAsync(errors, """
-            EXISTS (SELECT 1 FROM placement.placement p LEFT JOIN placement.unlocked_year u ON u.unit_id = p.unit_id AND u.business_year = p.business_year
+            EXISTS (SELECT 1 FROM placement.placement p
                     WHERE p.unit_id = i.unit_id AND p.business_year = i.business_year AND p.id_number_index = i.id_index
-                      AND p.state = 'Confirmed' AND p.facts_hash <> i.facts_hash AND u.unit_id IS NULL)
-            """, null, "id_number", "该人员已被残联确认，不能通过导入修改（如需修改请先提交年审认证反馈）", ct);
+                      AND p.state = 'Confirmed' AND p.facts_hash <> i.facts_hash)
+            AND (i.unit_id, i.business_year) NOT IN (SELECT u, y FROM unnest(@units::uuid[], @years::int[]) AS x(u, y))
+            """, new { units = unlocked.Select(u => u.UnitId).ToArray(), years = unlocked.Select(u => u.Year).ToArray() },
+            "id_number", "该人员已被残联确认，不能通过导入修改（如需修改请先提交年审认证反馈）", ct);
 
         if (preview.Count > 0)
         {
@@ -151,10 +161,15 @@ internal sealed class PlacementImporter(IDbSession db, ISender sender, IPersonal
         var result = new BulkDeclarationPreview(preview, errors.Kept.OrderBy(e => e.Line).ToList(), errors.Count);
         if (!commit) return (result, null);
         errors.ThrowIfAny();
+        foreach (var unit in known) await units.RefreshAsync(unit, ct);
         var imported = await WriteAsync(sha, rows, ct);
         return (result, imported);
     }
 
+    /// <summary>
+    /// Writes the file's new and changed rows (identical rows change nothing), certifies them all in one set-based engine run, and
+    /// submits them for review (AwaitingReview) with one PlacementSubmitted each, carrying the version.
+    /// </summary>
     private async Task<ImportResult> WriteAsync(string sha, long rows, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
@@ -165,13 +180,15 @@ internal sealed class PlacementImporter(IDbSession db, ISender sender, IPersonal
                     certificate_type = i.certificate_type, certificate_number_enc = i.cert_enc, category = i.category, level = i.level,
                     employment_start = i.employment_start, employment_end = i.employment_end, contract_type = i.contract_type, contract_start = i.contract_start,
                     contract_end = i.contract_end, monthly_wage = i.monthly_wage, retirement_base_50 = i.retirement_base_50, phone = i.phone,
-                    facts_hash = i.facts_hash, state = 'Draft', disputed_months = '{}', dispute_reason = NULL, version = p.version + 1, updated_at = @now
+                    facts_hash = i.facts_hash, state = 'Draft', disputed_months = '{}', dispute_reason = NULL, confirmed_at = NULL, confirmed_by = NULL,
+                    confirmed_person_months = NULL, confirmed_qualifying_months = NULL, version = p.version + 1, updated_at = @now
                 FROM placement_import i
                 WHERE p.unit_id = i.unit_id AND p.business_year = i.business_year AND p.id_number_index = i.id_index AND p.facts_hash <> i.facts_hash
                 RETURNING p.id
             )
             INSERT INTO placement_import_changed (id, reopened) SELECT id, true FROM up
             """, new { now }, ct);
+        await db.ExecuteAsync("DELETE FROM placement.month_decision d USING placement_import_changed c WHERE d.placement_id = c.id", null, ct);
         var inserted = await db.ExecuteAsync("""
             WITH ins AS (
                 INSERT INTO placement.placement (id, unit_id, credit_code, business_year, id_number_enc, id_number_index, id_number_masked, name_enc, name_masked,
@@ -189,25 +206,34 @@ internal sealed class PlacementImporter(IDbSession db, ISender sender, IPersonal
             INSERT INTO placement_import_changed (id, reopened) SELECT id, false FROM ins
             """, new { now }, ct);
 
-        // Certify and submit each new or changed placement, in batches (the file may be large).
-        var after = Guid.Empty;
-        while (true)
+        // Certify every new or changed placement in one engine run (with the other placements of the same persons).
+        var changed = await db.QueryAsync<PlacementRow>($"""
+            SELECT {PlacementSql.Columns} FROM placement.placement p JOIN placement_import_changed c ON c.id = p.id ORDER BY p.id
+            """, null, ct);
+        if (changed.Count > 0)
         {
-            var batch = await db.QueryAsync<(Guid Id, bool Reopened)>(
-                "SELECT id, reopened FROM placement_import_changed WHERE id > @after ORDER BY id LIMIT 500", new { after }, ct);
-            if (batch.Count == 0) break;
-            foreach (var (id, reopened) in batch)
-            {
-                var row = await writer.LoadAsync(id, ct);
-                await audit.RecordAsync(PlacementWriter.Module, "Placement", id.ToString(), row.UnitId, reopened ? "批量申报（更新）" : "批量申报（新增）",
-                    null, row.AuditView(), ct);
-                if (reopened) await outbox.AddAsync(new PlacementReopened(row.Id, row.UnitId, row.BusinessYear), ct);
-                await certification.CertifyAsync(row, ct);
-                await writer.TransitionAsync(row, PlacementState.AwaitingReview, "批量申报提交审核", ct);
-                await outbox.AddAsync(new PlacementSubmitted(row.Id, row.UnitId, row.BusinessYear, row.NameMasked), ct);
-            }
-            after = batch[^1].Id;
+            await sender.Send(new CertifyPlacements(changed.Select(r => CertificationGateway.Facts(r, protector.Decrypt(r.IdNumberEnc))).ToList()), ct);
+            foreach (var chunk in changed.Chunk(1000))
+                await certification.ApplyAsync(await sender.Send(new GetCertificationResultsByIds(chunk.Select(r => r.Id).ToArray()), ct), ct);
         }
+
+        // Submit them all for review, each with its event.
+        await db.ExecuteAsync("""
+            WITH sub AS (
+                UPDATE placement.placement p SET state = 'AwaitingReview', submitted_at = @now, version = p.version + 1, updated_at = @now
+                FROM placement_import_changed c WHERE c.id = p.id
+                RETURNING p.id, p.unit_id, p.business_year, p.name_masked, p.version
+            ), e AS (SELECT gen_random_uuid() AS event_id, sub.* FROM sub)
+            INSERT INTO placement.outbox (id, type, payload, occurred_at)
+            SELECT e.event_id, @type, jsonb_build_object('id', e.event_id, 'occurredAt', @now, 'placementId', e.id, 'unitId', e.unit_id,
+                'businessYear', e.business_year, 'maskedName', e.name_masked, 'version', e.version), @now
+            FROM e ORDER BY e.id
+            """, new { now, type = typeof(PlacementSubmitted).FullName }, ct);
+        if (changed.Count > 0) db.AfterCommit(signal.Pulse);
+        var reopened = (await db.QueryAsync<Guid>("SELECT id FROM placement_import_changed WHERE reopened", null, ct)).ToHashSet();
+        foreach (var row in changed)
+            await audit.RecordAsync(PlacementWriter.Module, "Placement", row.Id.ToString(), row.UnitId, reopened.Contains(row.Id) ? "批量申报（更新）" : "批量申报（新增）",
+                null, row.AuditView(), ct);
         var result = new ImportResult("placements", rows, inserted, updated, sha);
         await history.RecordAsync(result, ct);
         await audit.RecordAsync(PlacementWriter.Module, "Import", sha, null, "导入安置人员", null, new { result.Rows, result.Inserted, result.Updated, by = user.UserName }, ct);

@@ -1,3 +1,4 @@
+using Declaration.AnnualReview.Contracts;
 using Declaration.BuildingBlocks.Application;
 using Declaration.BuildingBlocks.Audit;
 using Declaration.BuildingBlocks.Data;
@@ -7,7 +8,6 @@ using Declaration.BuildingBlocks.Files;
 using Declaration.BuildingBlocks.Security;
 using Declaration.Placement.Contracts;
 using Declaration.Placement.Domain;
-using Declaration.Placement.Features.Declare;
 using Declaration.Units.Contracts;
 using Mediator;
 
@@ -90,11 +90,19 @@ internal sealed class GetDisputeEvidenceHandler(IDbSession db, PlacementStore st
     }
 }
 
-internal sealed class IsUnitYearUnlockedHandler(PlacementStore store, ISender sender) : IQueryHandler<IsUnitYearUnlocked, bool>
+internal sealed class IsUnitYearUnlockedHandler(ISender sender) : IQueryHandler<IsUnitYearUnlocked, bool>
 {
-    public async ValueTask<bool> Handle(IsUnitYearUnlocked query, CancellationToken ct)
+    public async ValueTask<bool> Handle(IsUnitYearUnlocked query, CancellationToken ct) =>
+        (await sender.Send(new CheckDeclarationOpen(query.UnitId, query.BusinessYear), ct)).ConfirmedEditable;
+}
+
+internal sealed class GetPlacementNamesHandler(IDbSession db, ICurrentUser user) : IQueryHandler<GetPlacementNames, IReadOnlyDictionary<Guid, string>>
+{
+    public async ValueTask<IReadOnlyDictionary<Guid, string>> Handle(GetPlacementNames query, CancellationToken ct)
     {
-        await sender.Send(new CheckUnitAccess(query.UnitId), ct);
-        return await store.IsUnlockedAsync(query.UnitId, query.BusinessYear, ct);
+        if (!user.IsStaff()) throw new ForbiddenException("仅系统可以查询人员姓名");
+        var rows = await db.QueryAsync<(Guid Id, string Name)>("SELECT id, name_masked FROM placement.placement WHERE id = ANY(@ids)",
+            new { ids = query.PlacementIds.ToArray() }, ct);
+        return rows.ToDictionary(r => r.Id, r => r.Name);
     }
 }

@@ -76,7 +76,9 @@ internal sealed class ImportRelatedUnitsHandler(IDbSession db, ICurrentUser user
                 WHERE (r.related_name, r.valid_to) IS DISTINCT FROM (EXCLUDED.related_name, EXCLUDED.valid_to)
                 RETURNING r.unit_id, (xmax = 0) AS inserted
             ), changed AS (
-                SELECT DISTINCT unit_id FROM up
+                UPDATE units.unit u SET related_version = u.related_version + 1
+                WHERE u.id IN (SELECT unit_id FROM up)
+                RETURNING u.id AS unit_id, u.related_version
             ), outbox AS (
                 INSERT INTO units.outbox (id, type, payload, occurred_at)
                 SELECT e.event_id, 'Declaration.Units.Contracts.RelatedUnitsChanged', jsonb_build_object(
@@ -87,8 +89,9 @@ internal sealed class ImportRelatedUnitsHandler(IDbSession db, ICurrentUser user
                               WHERE r2.unit_id = u.id AND NOT EXISTS (SELECT 1 FROM related_import i2 WHERE i2.credit_code = u.credit_code
                                   AND i2.related_credit_code = r2.related_credit_code AND i2.relation_type = r2.relation_type AND i2.valid_from = r2.valid_from)
                               UNION ALL
-                              SELECT i.related_credit_code, i.relation_type, i.valid_from, i.valid_to FROM related_import i WHERE i.credit_code = u.credit_code) x)), @now
-                FROM (SELECT gen_random_uuid() AS event_id, unit_id FROM changed) e JOIN units.unit u ON u.id = e.unit_id
+                              SELECT i.related_credit_code, i.relation_type, i.valid_from, i.valid_to FROM related_import i WHERE i.credit_code = u.credit_code) x),
+                    'version', e.related_version), @now
+                FROM (SELECT gen_random_uuid() AS event_id, unit_id, related_version FROM changed) e JOIN units.unit u ON u.id = e.unit_id
             )
             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up
             """, new { now = clock.GetUtcNow() }, ct);

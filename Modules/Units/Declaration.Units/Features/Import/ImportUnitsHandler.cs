@@ -94,7 +94,7 @@ internal sealed class ImportUnitsHandler(IDbSession db, ICurrentUser user, Impor
                 SELECT event_id, 'Declaration.Units.Contracts.UnitProfileChanged', jsonb_build_object(
                     'id', event_id, 'occurredAt', @now, 'unitId', id, 'creditCode', credit_code, 'name', name, 'unitType', unit_type,
                     'regionCode', region_code, 'federationCode', federation_code, 'taxAuthorityCode', tax_authority_code,
-                    'contactName', contact_name, 'contactMobile', contact_mobile), @now
+                    'contactName', contact_name, 'contactMobile', contact_mobile, 'version', version), @now
                 FROM events
             )
             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up

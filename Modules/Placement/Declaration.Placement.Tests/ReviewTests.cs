@@ -2,12 +2,12 @@ using Declaration.BuildingBlocks.Errors;
 using Declaration.BuildingBlocks.Testing;
 using Declaration.Certification.Contracts;
 using Declaration.Placement.Contracts;
-using static Declaration.Certification.Tests.CertificationFixture;
-using static Declaration.Certification.Tests.Data;
+using static Declaration.Placement.Tests.PlacementFixture;
+using static Declaration.TestSupport.LinkageData;
 
-namespace Declaration.Certification.Tests;
+namespace Declaration.Placement.Tests;
 
-/// <summary>Disputes, decisions, confirmation, return, bulk confirmation and access (RULES.md §5).</summary>
+/// <summary>Disputes, decisions, confirmation, return, bulk confirmation and access (RULES.md §5), on results certified by Certification.</summary>
 public sealed class ReviewTests
 {
     [SetUp]
@@ -24,8 +24,7 @@ public sealed class ReviewTests
         var id = IdNumber("19900307", 251);
         await CertificateAsync(id, category: 4, level: 2, validUntil: "2025-10-31");      // severe; no certificate for Nov–Dec
         await PaidAsync(id, A, Range(1, 10));
-        var r = await CertifyAsync(Facts(units[A], id, name: "李强", certificateNumber: id + "42"));
-        await PublishAsync(new PlacementDisputed(r.PlacementId, units[A].Id, Year, [11, 12], "11、12月社保补缴中", "李*"));
+        var r = await DisputeAsync(units[A], await DeclareAsync(units[A], id, name: "李强", certificateNumber: id + "42"), [11, 12], "11、12月社保补缴中");
 
         var queue = await App.SendAsync(Hangzhou, new GetReviewQueue(ReviewQueueKind.Disputed, Year, null));
         await App.SendAsync(Hangzhou, new DecideMonth(r.PlacementId, 11, true, "补缴凭证有效"));
@@ -34,8 +33,10 @@ public sealed class ReviewTests
         await App.SendAsync(Hangzhou, new ConfirmPlacement(r.PlacementId));
         var count = await App.SendAsync(TestUsers.Employer(units[A].Id), new GetCertifiedCount(units[A].Id, Year));
         var detail = await App.SendAsync(Hangzhou, new GetReviewDetail(r.PlacementId));
-        var audited = await ScalarAsync<long>("SELECT count(*) FROM platform.audit_log WHERE module = 'Certification' AND unit_id = @id", new { id = units[A].Id });
-        var events = await ScalarAsync<long>("SELECT count(*) FROM certification.outbox WHERE type LIKE '%DisputeDecided' OR type LIKE '%PlacementConfirmed'");
+        var audited = await ScalarAsync<long>("""
+            SELECT count(*) FROM platform.audit_log WHERE unit_id = @id AND action IN ('审核通过月份', '审核不通过月份', '确认申报记录')
+            """, new { id = units[A].Id });
+        var events = await ScalarAsync<long>("SELECT count(*) FROM placement.outbox WHERE type LIKE '%DisputeDecided' OR type LIKE '%PlacementConfirmed'");
         Assert.Multiple(() =>
         {
             Assert.That(queue.Items.Select(i => i.PlacementId), Is.EqualTo(new[] { r.PlacementId }));
@@ -63,8 +64,7 @@ public sealed class ReviewTests
         var id = IdNumber("19900307", 251);
         await CertificateAsync(id, category: 4, level: 1);
         await PaidAsync(id, A, Range(1, 11));
-        var r = await CertifyAsync(Facts(units[A], id, certificateNumber: id + "41"));
-        await PublishAsync(new PlacementDisputed(r.PlacementId, units[A].Id, Year, [12], "已缴", "张*"));
+        var r = await DisputeAsync(units[A], await DeclareAsync(units[A], id, certificateNumber: id + "41"), [12], "已缴");
         await App.SendAsync(Hangzhou, new DecideMonth(r.PlacementId, 12, true, "同意"));
         await App.SendAsync(Hangzhou, new ConfirmPlacement(r.PlacementId));
         var count = await App.SendAsync(Hangzhou, new GetCertifiedCount(units[A].Id, Year));
@@ -77,11 +77,10 @@ public sealed class ReviewTests
         var units = await UnitsAsync();
         await StandardMinimumWagesAsync();
         var id = IdNumber("19900307", 251);
-        var r = await CertifyAsync(Facts(units[A], id));
-        await PublishAsync(new PlacementSubmitted(r.PlacementId, units[A].Id, Year, "张*"));
+        var r = await SubmitAsync(units[A], await DeclareAsync(units[A], id));
         var noReason = await Assert.ThrowsAsync<InputException>(() => App.SendAsync(Hangzhou, new ReturnPlacement(r.PlacementId, " ")));
         await App.SendAsync(Hangzhou, new ReturnPlacement(r.PlacementId, "请补充劳动合同"));
-        var payload = await ScalarAsync<string>("SELECT payload::text FROM certification.outbox WHERE type LIKE '%PlacementReturned'");
+        var payload = await ScalarAsync<string>("SELECT payload::text FROM placement.outbox WHERE type LIKE '%PlacementReturned'");
         var detail = await App.SendAsync(Hangzhou, new GetReviewDetail(r.PlacementId));
         var queue = await App.SendAsync(Hangzhou, new GetReviewQueue(ReviewQueueKind.All, Year, null));
         Assert.Multiple(() =>
@@ -108,8 +107,7 @@ public sealed class ReviewTests
         var ids = new List<Guid>();
         foreach (var id in new[] { clean, flagged, failing })
         {
-            var r = await CertifyAsync(Facts(units[A], id));
-            await PublishAsync(new PlacementSubmitted(r.PlacementId, units[A].Id, Year, "某*"));
+            var r = await SubmitAsync(units[A], await DeclareAsync(units[A], id));
             ids.Add(r.PlacementId);
         }
         var flaggedQueue = await App.SendAsync(Hangzhou, new GetReviewQueue(ReviewQueueKind.Flagged, Year, null));
@@ -130,8 +128,7 @@ public sealed class ReviewTests
         var units = await UnitsAsync();
         await StandardMinimumWagesAsync();
         var id = IdNumber("19900307", 251);
-        var r = await CertifyAsync(Facts(units[A], id));
-        await PublishAsync(new PlacementSubmitted(r.PlacementId, units[A].Id, Year, "张*"));
+        var r = await SubmitAsync(units[A], await DeclareAsync(units[A], id));
         var ningboQueue = await App.SendAsync(Ningbo, new GetReviewQueue(ReviewQueueKind.All, null, null));
         Assert.Multiple(async () =>
         {
@@ -152,12 +149,15 @@ public sealed class ReviewTests
     {
         var units = await UnitsAsync();
         await StandardMinimumWagesAsync();
-        var r1 = await CertifyAsync(Facts(units[A], IdNumber("19900101", 11)));
-        var r2 = await CertifyAsync(Facts(units[A], IdNumber("19900101", 31)));
-        await PublishAsync(new PlacementDisputed(r2.PlacementId, units[A].Id, Year, [1], "理由", "某*"));
+        var clerk = TestUsers.Employer(units[A].Id);
+        var first = IdNumber("19900101", 11);
+        var second = IdNumber("19900101", 31);
+        var r1 = await DeclareAsync(units[A], first);
+        var r2 = await DisputeAsync(units[A], await DeclareAsync(units[A], second), [1], "理由");
         await App.SendAsync(Hangzhou, new DecideMonth(r2.PlacementId, 1, true, "同意"));
-        await PublishAsync(new PlacementWithdrawn(r1.PlacementId, units[A].Id, Year));
-        await PublishAsync(new PlacementReopened(r2.PlacementId, units[A].Id, Year));
+        await App.SendAsync(clerk, new DeletePlacement(r1.PlacementId, r1.Version));
+        await App.SendAsync(clerk, new EditPlacement(r2.PlacementId, r2.Version, second, "张三", "disability", second + "43", new DateOnly(2020, 1, 1), null,
+            "open_ended", new DateOnly(2020, 1, 1), null, 5100m, false, null));
         var detail = await App.SendAsync(Hangzhou, new GetReviewDetail(r2.PlacementId));
         Assert.Multiple(async () =>
         {

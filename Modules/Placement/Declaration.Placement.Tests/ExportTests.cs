@@ -2,10 +2,10 @@ using System.Text;
 using Declaration.BuildingBlocks.Testing;
 using Declaration.Certification.Contracts;
 using Declaration.Placement.Contracts;
-using static Declaration.Certification.Tests.CertificationFixture;
-using static Declaration.Certification.Tests.Data;
+using static Declaration.Placement.Tests.PlacementFixture;
+using static Declaration.TestSupport.LinkageData;
 
-namespace Declaration.Certification.Tests;
+namespace Declaration.Placement.Tests;
 
 /// <summary>The exports of FORMATS.md, byte for byte.</summary>
 public sealed class ExportTests
@@ -32,9 +32,9 @@ public sealed class ExportTests
         await PaidAsync(late, A, Range(1, 11));
         await PaidAsync(early, D, AllYear, wage: 2000m);
         var ningbo = IdNumber("19900101", 51);
-        await CertifyAsync(Facts(units[A], late, certificateNumber: late + "42"));
-        await CertifyAsync(Facts(units[A], early));
-        await CertifyAsync(Facts(units[B], ningbo));
+        await DeclareAsync(units[A], late, certificateNumber: late + "42");
+        await DeclareAsync(units[A], early);
+        await DeclareAsync(units[B], ningbo);
         var lines = await ExportAsync(s => new ExportCertificationResults(Year, s));
         Assert.Multiple(() =>
         {
@@ -60,10 +60,8 @@ public sealed class ExportTests
         await CertificateAsync(other, category: 4, level: 3);
         await PaidAsync(id, A, Range(1, 7));
         await PaidAsync(other, B, AllYear);
-        var r = await CertifyAsync(Facts(units[A], id));
-        var rb = await CertifyAsync(Facts(units[B], other));
-        await PublishAsync(new PlacementSubmitted(r.PlacementId, units[A].Id, Year, "某*"));
-        await PublishAsync(new PlacementSubmitted(rb.PlacementId, units[B].Id, Year, "某*"));   // not confirmed: not exported
+        var r = await SubmitAsync(units[A], await DeclareAsync(units[A], id));
+        await SubmitAsync(units[B], await DeclareAsync(units[B], other));   // not confirmed: not exported
         await App.SendAsync(TestUsers.Reviewer("3301"), new ConfirmPlacement(r.PlacementId));
         var lines = await ExportAsync(s => new ExportCertifiedCounts(Year, s));
         // 7 months ÷ 12 = 0.58333… → 0.58

@@ -1,11 +1,11 @@
-using Declaration.Certification.Contracts;
+using Declaration.Placement.Contracts;
 using Declaration.Host.Web;
 using Mediator;
 
 namespace Declaration.Host.Api;
 
-/// <summary>The reviewers' JSON API: review queue, results, month decisions, confirm / return / bulk-confirm.</summary>
-internal static class CertificationApi
+/// <summary>Results with the review's decisions, and the reviewers' JSON API: queue, month decisions, confirm / return / bulk-confirm (Placement).</summary>
+internal static class ReviewApi
 {
     public sealed record DecisionBody(bool Grant, string Comment);
     public sealed record ReturnBody(string Reason);
@@ -14,9 +14,9 @@ internal static class CertificationApi
     public static void Map(RouteGroupBuilder api)
     {
         api.MapGet("/placements/{placementId:guid}/certification", async (Guid placementId, ISender sender, CancellationToken ct) =>
-            await sender.Send(new GetCertificationResult(placementId), ct) is { } r ? Results.Ok(r) : Results.NotFound());
+            await sender.Send(new GetPlacementResult(placementId), ct) is { } r ? Results.Ok(r) : Results.NotFound());
         api.MapGet("/units/{unitId:guid}/certification/{year:int}", async (Guid unitId, int year, ISender sender, CancellationToken ct) =>
-            Results.Ok(await sender.Send(new GetCertificationResults(unitId, year), ct)));
+            Results.Ok(await sender.Send(new GetPlacementResults(unitId, year), ct)));
         api.MapGet("/units/{unitId:guid}/certified-count/{year:int}", async (Guid unitId, int year, ISender sender, CancellationToken ct) =>
             Results.Ok(await sender.Send(new GetCertifiedCount(unitId, year), ct)));
 

@@ -1,0 +1,132 @@
+using Dapper;
+using Declaration.BuildingBlocks.Application;
+using Declaration.BuildingBlocks.Data;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Declaration.BuildingBlocks.Messaging;
+
+/// <summary>
+/// Runs every module's pending inbox rows through their handlers: one row, one transaction holding the handler's changes and
+/// the row's "processed" mark, so each delivery takes effect exactly once (a process killed mid-way rolls back and the row
+/// stays pending; FOR UPDATE SKIP LOCKED lets any number of hosts share the work). A failure is counted and retried after
+/// an exponential back-off; after MaxAttempts the row is parked with its error (listed on /Admin/Deliveries, re-drivable).
+/// </summary>
+public sealed class InboxProcessor(NpgsqlDataSource dataSource, IServiceScopeFactory scopes, SubscriptionMap subscriptions, EventTypeMap types,
+    IOptions<MessagingOptions> options, IHostEnvironment environment, ILogger<InboxProcessor> logger, TimeProvider clock)
+{
+    private readonly double _faultRate = FaultRate(options.Value, environment);
+
+    /// <summary>Processes the due rows of every consumer schema (up to a batch each); returns how many deliveries were attempted.</summary>
+    public async Task<int> ProcessOnceAsync(CancellationToken ct)
+    {
+        var attempted = 0;
+        foreach (var schema in subscriptions.ConsumerSchemas)
+        {
+            for (var i = 0; i < options.Value.BatchSize; i++)
+            {
+                if (!await ProcessNextAsync(schema, ct)) break;
+                attempted++;
+            }
+        }
+        return attempted;
+    }
+
+    private async Task<bool> ProcessNextAsync(string schema, CancellationToken ct)
+    {
+        InboxRow? row = null;
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            scope.ServiceProvider.GetRequiredService<CurrentUserHolder>().User = new SystemUser();
+            var db = scope.ServiceProvider.GetRequiredService<IDbSession>();
+            await db.BeginAsync(ct);
+            try
+            {
+                row = await db.QuerySingleOrDefaultAsync<InboxRow>($"""
+                    SELECT id, message_id AS MessageId, consumer, type, payload::text AS payload, attempts FROM {schema}.inbox
+                    WHERE processed_at IS NULL AND parked_at IS NULL AND next_attempt_at <= @now
+                    ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
+                    """, new { now = clock.GetUtcNow() }, ct);
+                if (row is null)
+                {
+                    await db.RollbackAsync(ct);
+                    return false;
+                }
+                var subscription = subscriptions.Find(schema, row.Consumer)
+                    ?? throw new InvalidOperationException($"No handler {row.Consumer} is registered in {schema}.");
+                var @event = types.Deserialize(row.Type, row.Payload);
+                await subscription.InvokeAsync(scope.ServiceProvider, @event, ct);
+                if (_faultRate > 0 && Random.Shared.NextDouble() < _faultRate)
+                    throw new InjectedFaultException($"injected failure delivering {row.Type} to {row.Consumer}");
+                await db.ExecuteAsync($"UPDATE {schema}.inbox SET processed_at = @now, attempts = attempts + 1, last_error = NULL WHERE id = @Id",
+                    new { row.Id, now = clock.GetUtcNow() }, ct);
+                await db.CommitAsync(ct);
+                return true;
+            }
+            catch
+            {
+                await db.RollbackAsync(CancellationToken.None);
+                throw;
+            }
+        }
+        catch (Exception ex) when (row is not null && !ct.IsCancellationRequested)
+        {
+            await RecordFailureAsync(schema, row, ex, ct);
+            return true;
+        }
+    }
+
+    private async Task RecordFailureAsync(string schema, InboxRow row, Exception ex, CancellationToken ct)
+    {
+        var attempts = row.Attempts + 1;
+        var parked = attempts >= options.Value.MaxAttempts;
+        var now = clock.GetUtcNow();
+        if (parked)
+            logger.LogError(ex, "Delivery of {Type} {MessageId} to {Consumer} parked after {Attempts} attempts", row.Type, row.MessageId, row.Consumer, attempts);
+        else if (ex is InjectedFaultException)
+            logger.LogDebug("Injected failure: {Type} {MessageId} to {Consumer}, attempt {Attempts}", row.Type, row.MessageId, row.Consumer, attempts);
+        else
+            logger.LogWarning(ex, "Delivery of {Type} {MessageId} to {Consumer} failed (attempt {Attempts}); retrying", row.Type, row.MessageId, row.Consumer, attempts);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition($"""
+            UPDATE {schema}.inbox SET attempts = attempts + 1, last_error = @error, next_attempt_at = @next,
+                parked_at = CASE WHEN attempts + 1 >= @max THEN @now END
+            WHERE id = @Id AND processed_at IS NULL
+            """, new
+        {
+            row.Id, error = Describe(ex), next = now + options.Value.BackOff(attempts), max = options.Value.MaxAttempts, now,
+        }, cancellationToken: ct));
+    }
+
+    private static string Describe(Exception ex)
+    {
+        var text = $"{ex.GetType().Name}: {ex.Message}";
+        for (var inner = ex.InnerException; inner is not null; inner = inner.InnerException) text += $" → {inner.GetType().Name}: {inner.Message}";
+        return text.Length > 2000 ? text[..2000] : text;
+    }
+
+    private static double FaultRate(MessagingOptions options, IHostEnvironment environment)
+    {
+        if (options.FaultInjectionRate <= 0) return 0;
+        if (environment.IsProduction())
+            throw new InvalidOperationException("Declaration:Messaging:FaultInjectionRate is for reliability tests and is refused in Production.");
+        return Math.Min(options.FaultInjectionRate, 0.9);
+    }
+
+    private sealed record InboxRow
+    {
+        public long Id { get; init; }
+        public Guid MessageId { get; init; }
+        public string Consumer { get; init; } = null!;
+        public string Type { get; init; } = null!;
+        public string Payload { get; init; } = null!;
+        public int Attempts { get; init; }
+    }
+}
+
+/// <summary>A failure injected by <see cref="MessagingOptions.FaultInjectionRate"/> (reliability tests only).</summary>
+public sealed class InjectedFaultException(string message) : Exception(message);

@@ -1,0 +1,39 @@
+namespace Declaration.BuildingBlocks.Messaging;
+
+/// <summary>
+/// Delivery of integration events (<c>Declaration:Messaging</c>): the relay from every outbox, and the processing of every
+/// module's inbox, with retries and parking.
+/// </summary>
+public sealed class MessagingOptions
+{
+    /// <summary>Whether this process runs the relay and the inbox processor in the background (tests drive them by hand).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>How often the relay and the processor look for work when nothing woke them.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Outbox rows the relay claims in one transaction.</summary>
+    public int BatchSize { get; set; } = 500;
+
+    /// <summary>Deliveries of one message to one handler before it is parked (listed on /Admin/Deliveries, re-drivable).</summary>
+    public int MaxAttempts { get; set; } = 10;
+
+    /// <summary>Back-off after the first failure; doubled after each further failure, up to <see cref="RetryMaxDelay"/>.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Fault injection for the reliability tests: the probability that a handler's delivery fails after the handler ran
+    /// (its changes are rolled back and the delivery is retried). Refused in the Production environment.
+    /// </summary>
+    public double FaultInjectionRate { get; set; }
+
+    /// <summary>The back-off before attempt <paramref name="attempts"/> + 1 (attempts made so far ≥ 1), with ±20 % jitter.</summary>
+    public TimeSpan BackOff(int attempts)
+    {
+        var exponent = Math.Min(Math.Max(attempts - 1, 0), 20);
+        var delay = Math.Min(RetryBaseDelay.TotalMilliseconds * Math.Pow(2, exponent), RetryMaxDelay.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(delay * (0.8 + Random.Shared.NextDouble() * 0.4));
+    }
+}

@@ -1,0 +1,28 @@
+using Declaration.BuildingBlocks.Application;
+using Declaration.BuildingBlocks.Messaging;
+using Declaration.Placement.Contracts;
+using Declaration.Placement.Domain;
+using Declaration.Placement.Features.Projections;
+using Declaration.Units.Contracts;
+using Mediator;
+
+namespace Declaration.Placement.Features.Declare;
+
+/// <summary>Steps 1–2 of the manual (添加残疾人 → 下一步): saves a Draft placement and certifies it at once, in one transaction.</summary>
+internal sealed class DeclarePlacementHandler(ISender sender, ICurrentUser user, PlacementWriter writer, DeclarationWindow window,
+    CertificationGateway certification, UnitProjection units, IOutbox outbox) : ICommandHandler<DeclarePlacement, PlacementSaved>
+{
+    public async ValueTask<PlacementSaved> Handle(DeclarePlacement command, CancellationToken ct)
+    {
+        var unit = await sender.Send(new CheckUnitAccess(command.UnitId), ct);
+        PlacementWriter.EnsureUnitActor(user);
+        await window.EnsureOpenAsync(unit.Id, command.BusinessYear, ct);
+        await units.RefreshAsync(unit, ct);
+        var fields = command.Fields();
+        await writer.EnsureNotDuplicateAsync(unit.Id, command.BusinessYear, fields.NormalizedIdNumber, null, ct);
+        var row = await writer.InsertAsync(unit, fields, PlacementState.Draft, ct);
+        await certification.CertifyAsync(row, ct);
+        await outbox.AddAsync(new PlacementDeclared(row.Id, row.UnitId, row.BusinessYear, row.Version), ct);
+        return new PlacementSaved(row.Id, row.Version);
+    }
+}
