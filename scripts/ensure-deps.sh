@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what this project needs and a fresh Debian machine lacks. Usage: scripts/ensure-deps.sh [run|test]
+# Installs what this project needs and a fresh Debian machine lacks. Usage: scripts/ensure-deps.sh [run|test|cluster]
 set -euo pipefail
 mode="${1:-run}"
 need=()
@@ -10,6 +10,11 @@ if [ "$mode" = "test" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
   command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
+fi
+if [ "$mode" = "test" ] || [ "$mode" = "cluster" ]; then
+  # The multi-host mode (scripts/cluster) and its test: the broker, the reverse proxy, setpriv (util-linux).
+  [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then

@@ -30,13 +30,13 @@ public static class BuildingBlocksRegistration
         services.AddSingleton<Deliveries>();
         services.Configure<MessagingOptions>(configuration.GetSection("Declaration:Messaging"));
         services.AddScoped<IAuditLog, AuditLog>();
-        services.Configure<FileStorageOptions>(configuration.GetSection("Declaration:Files"));
-        services.AddScoped<IFileStorage, LocalFileStorage>();
+        services.AddFileStorage(configuration);
         services.Configure<PersonalDataOptions>(configuration.GetSection("Declaration:PersonalData"));
         services.AddSingleton<IPersonalDataProtector, PersonalDataProtector>();
         services.AddSingleton<TemplateRenderer>();
         services.AddSingleton<MigrationRunner>();
         services.AddScoped<Csv.ImportHistory>();
+        services.AddScoped<Csv.ImportJobs>();
         return services;
     }
 }

@@ -1,5 +1,6 @@
 using Declaration.BuildingBlocks.Application;
 using Declaration.BuildingBlocks.Data;
+using Declaration.BuildingBlocks.Files;
 
 namespace Declaration.Host.Infrastructure;
 
@@ -17,6 +18,7 @@ public static class Startup
             await seeder.SeedAsync(db, ct);
             await db.CommitAsync(ct);
         }
+        await services.PrepareFileStorageAsync(ct);
     }
 
     /// <summary>Runs <paramref name="work"/> in a fresh scope as <paramref name="user"/> (jobs, CLI, tests).</summary>

@@ -13,6 +13,7 @@ internal static class RecurringJobs
         manager.AddOrUpdate<CertificationNightlyJob>("certification-nightly", job => job.RunAsync(CancellationToken.None),
             configuration["Declaration:Certification:NightlyCron"] ?? "0 2 * * *",
             new RecurringJobOptions { TimeZone = ChinaZone() });
+        manager.AddOrUpdate<StagedUploadCleanupJob>("staged-upload-cleanup", job => job.RunAsync(CancellationToken.None), Cron.Hourly());
     }
 
     private static TimeZoneInfo ChinaZone()
@@ -32,5 +33,16 @@ public sealed class CertificationNightlyJob(IServiceScopeFactory scopes)
         await using var scope = scopes.CreateAsyncScope();
         scope.ServiceProvider.GetRequiredService<CurrentUserHolder>().User = new SystemUser();
         await Certification.CertificationModule.RunNightlyAsync(scope.ServiceProvider, ct);
+    }
+}
+
+/// <summary>Hourly: removes expired staged uploads (批量申报 files never confirmed) and their stored files.</summary>
+public sealed class StagedUploadCleanupJob(IServiceScopeFactory scopes)
+{
+    [AutomaticRetry(Attempts = 1)]
+    public async Task<int> RunAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<Declaration.BuildingBlocks.Files.IUploadStash>().PurgeExpiredAsync(ct);
     }
 }

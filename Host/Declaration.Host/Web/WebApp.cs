@@ -33,7 +33,6 @@ public static class WebApp
     public static WebApplication Build(WebApplicationBuilder builder, string connectionString)
     {
         var services = builder.Services;
-        services.AddSingleton<ImportProgress>();
         services.AddTransient<ImportFileJob>();
         var configuration = builder.Configuration;
         if (string.IsNullOrEmpty(configuration["urls"]) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_URLS")))
@@ -109,11 +108,17 @@ public static class WebApp
                     SchemaName = "hangfire",
                     QueuePollInterval = TimeSpan.FromSeconds(configuration.GetValue("Declaration:Hangfire:PollSeconds", 5)),
                     PrepareSchemaIfNecessary = true,
+                    // A job whose host died (kill -9, power loss) is picked up by another host after this long; the running host keeps
+                    // its jobs fetched (sliding), so a long import or batch is never run twice at once.
+                    InvisibilityTimeout = configuration.GetValue("Declaration:Hangfire:InvisibilityTimeout", TimeSpan.FromMinutes(5)),
+                    UseSlidingInvisibilityTimeout = true,
+                    DistributedLockTimeout = configuration.GetValue("Declaration:Hangfire:DistributedLockTimeout", TimeSpan.FromMinutes(10)),
                 }));
             services.AddHangfireServer(o => o.WorkerCount = configuration.GetValue("Declaration:Hangfire:Workers", 2));
         }
 
         var app = builder.Build();
+        app.UseHostIdentityHeader(configuration);
         app.UseExceptionHandler("/Error");
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseStaticFiles();

@@ -8,12 +8,13 @@ using Microsoft.AspNetCore.Mvc;
 namespace Declaration.Host.Pages.Admin;
 
 /// <summary>
-/// Uploads of every import kind (admins only). The file is saved to disk and imported by a Hangfire background job; the status
-/// page refreshes with the lines read so far, then shows the result or the line-numbered errors of a rejected file.
+/// Uploads of every import kind (admins only). The file is stored in the database with an import job, which a Hangfire background
+/// job runs on whichever host picks it; the status page (on any host) refreshes with the job's state and the lines read so far,
+/// then shows the result or the line-numbered errors of a rejected file.
 /// </summary>
 [DisableRequestSizeLimit]
 [RequestFormLimits(MultipartBodyLengthLimit = long.MaxValue)]
-public sealed class ImportsModel(IConfiguration configuration, ImportProgress progress, ImportFileJob job, ICurrentUser user) : AppPageModel
+public sealed class ImportsModel(IConfiguration configuration, ImportJobs jobs, ImportFileJob job, ICurrentUser user) : AppPageModel
 {
     public static readonly IReadOnlyList<(string Kind, string Label)> Kinds =
     [
@@ -28,39 +29,29 @@ public sealed class ImportsModel(IConfiguration configuration, ImportProgress pr
 
     [BindProperty] public string? Kind { get; set; }
     [BindProperty] public IFormFile? Upload { get; set; }
-    [BindProperty(SupportsGet = true)] public string? Job { get; set; }
+    [BindProperty(SupportsGet = true)] public Guid? Job { get; set; }
 
     public IReadOnlyList<ImportHistoryEntry> History { get; private set; } = [];
     public ImportOutcome? Outcome { get; private set; }
-    public string? JobState { get; private set; }
-    public long? LinesRead { get; private set; }
-    [TempData] public string? InlineOutcome { get; set; }
+    public ImportJobStatus? JobStatus { get; private set; }
 
     private bool HangfireEnabled => configuration.GetValue("Declaration:Hangfire:Enabled", true);
+    private long MaxBytes => configuration.GetValue("Declaration:Imports:MaxBytes", 2L * 1024 * 1024 * 1024);
 
     public async Task OnGetAsync()
     {
-        if (InlineOutcome is { } inline) Outcome = JsonSerializer.Deserialize<ImportOutcome>(inline, ImportFileJob.Json);
-        else if (Job is { Length: > 0 } id && HangfireEnabled) ReadJob(id);
+        if (Job is { } id)
+        {
+            JobStatus = await jobs.GetAsync(id, HttpContext.RequestAborted);
+            if (JobStatus is null) ErrorMessage = "未找到该导入任务";
+            else if (JobStatus.Outcome is { } json) Outcome = JsonSerializer.Deserialize<ImportOutcome>(json, ImportFileJob.Json);
+            else if (JobStatus.State == ImportJobStates.Failed) ErrorMessage = JobStatus.LastError ?? "导入任务失败";
+        }
         History = await HttpContext.RequestServices.GetRequiredService<ImportHistory>()
             .LatestAsync([.. Kinds.Select(k => k.Kind)], 30, HttpContext.RequestAborted);
     }
 
-    private void ReadJob(string id)
-    {
-        var details = JobStorage.Current.GetMonitoringApi().JobDetails(id);
-        if (details is null) { JobState = "未找到该导入任务"; return; }
-        var state = details.History.FirstOrDefault();
-        JobState = state?.StateName ?? "Enqueued";
-        if (JobState == "Succeeded" && state!.Data.TryGetValue("Result", out var result) && JsonSerializer.Deserialize<string>(result) is { } json)
-            Outcome = JsonSerializer.Deserialize<ImportOutcome>(json, ImportFileJob.Json);
-        else if (JobState == "Failed")
-            ErrorMessage = "导入任务失败：" + (state!.Data.TryGetValue("ExceptionMessage", out var m) ? m : state.Reason);
-        else
-            LinesRead = progress.Get(id);
-    }
-
-    public bool InProgress => Outcome is null && JobState is "Enqueued" or "Processing" or "Scheduled" or "Awaiting";
+    public bool InProgress => Outcome is null && JobStatus is { Finished: false };
 
     public async Task<IActionResult> OnPostAsync()
     {
@@ -72,20 +63,13 @@ public sealed class ImportsModel(IConfiguration configuration, ImportProgress pr
             await OnGetAsync();
             return Page();
         }
-        var dir = Path.Combine(configuration["Declaration:DataDir"] ?? Path.Combine(Directory.GetCurrentDirectory(), ".data"), "imports");
-        Directory.CreateDirectory(dir);
-        var path = Path.Combine(dir, $"{Guid.NewGuid():N}.csv");
-        await using (var target = System.IO.File.Create(path))
-            await Upload!.CopyToAsync(target, HttpContext.RequestAborted);
-        var fileName = Path.GetFileName(Upload.FileName);
+        Guid id;
+        await using (var content = Upload!.OpenReadStream())
+            id = await jobs.CreateAsync(Kind!, content, Upload.FileName, MaxBytes, user, HttpContext.RequestAborted);
         if (!HangfireEnabled)
-        {
-            var outcome = await job.RunCoreAsync(Kind!, path, fileName, user, Path.GetFileNameWithoutExtension(path));
-            InlineOutcome = JsonSerializer.Serialize(outcome, ImportFileJob.Json);
-            return RedirectToPage();
-        }
-        var id = HttpContext.RequestServices.GetRequiredService<IBackgroundJobClient>()
-            .Enqueue<ImportFileJob>(j => j.RunAsync(Kind!, path, fileName, user.UserId, user.UserName, null));
+            await job.RunCoreAsync(id, final: true, HttpContext.RequestAborted);
+        else
+            HttpContext.RequestServices.GetRequiredService<IBackgroundJobClient>().Enqueue<ImportFileJob>(j => j.RunAsync(id, null));
         return RedirectToPage(new { job = id });
     }
 }

@@ -1,4 +1,6 @@
+using Declaration.BuildingBlocks.Application;
 using Declaration.BuildingBlocks.Domain;
+using Declaration.BuildingBlocks.Files;
 using Declaration.Host.Web;
 using Declaration.Placement.Contracts;
 using Microsoft.AspNetCore.Mvc;
@@ -7,11 +9,13 @@ namespace Declaration.Host.Pages.Unit.Placements;
 
 /// <summary>
 /// 批量申报: templates, then an upload previewed with line-numbered errors (nothing saved); confirming imports the same file
-/// whole. Between the two requests the upload waits in a private temporary file named by a random token and the unit.
+/// whole. Between the two requests the upload waits in the database (<see cref="IUploadStash"/>), for this unit and this user
+/// only, under a random token, for two hours — so the confirm may land on any host.
 /// </summary>
-public sealed class BulkModel(TimeProvider clock) : AppPageModel
+public sealed class BulkModel(TimeProvider clock, IUploadStash stash, ICurrentUser user) : AppPageModel
 {
     private const long MaxBytes = 20 * 1024 * 1024;
+    public const string Purpose = "bulk-declaration";
 
     [BindProperty(SupportsGet = true)] public int? Year { get; set; }
     [BindProperty] public IFormFile? Upload { get; set; }
@@ -36,43 +40,31 @@ public sealed class BulkModel(TimeProvider clock) : AppPageModel
             ErrorMessage = "请上传不超过20MB的Excel（.xlsx）或CSV文件";
             return Page();
         }
-        Token = Guid.NewGuid().ToString("N") + extension;
-        await using (var target = System.IO.File.Create(PathOf(Token)))
-            await Upload.CopyToAsync(target);
+        var fileName = Path.GetFileName(Upload.FileName);
+        await using (var content = Upload.OpenReadStream())
+            Token = await stash.StageAsync(Purpose, UnitId, user.UserId, content, fileName, MaxBytes, HttpContext.RequestAborted);
         await TryAsync(async () =>
         {
-            await using var stream = System.IO.File.OpenRead(PathOf(Token));
-            Preview = await Sender.Send(new PreviewBulkDeclaration(UnitId, stream, Token));
+            await using var stream = Upload.OpenReadStream();
+            Preview = await Sender.Send(new PreviewBulkDeclaration(UnitId, stream, fileName));
         }, "");
         return Page();
     }
 
     public async Task<IActionResult> OnPostConfirmAsync()
     {
-        if (Token is null || !IsToken(Token) || !System.IO.File.Exists(PathOf(Token)))
+        if (Token is not { Length: > 0 } token || await stash.OpenAsync(Purpose, UnitId, user.UserId, token, HttpContext.RequestAborted) is not { } staged)
         {
             ErrorMessage = "上传的文件已失效，请重新上传";
             return Page();
         }
         Declaration.BuildingBlocks.Application.ImportResult? result = null;
-        var ok = await TryAsync(async () =>
-        {
-            await using var stream = System.IO.File.OpenRead(PathOf(Token));
-            result = await Sender.Send(new ConfirmBulkDeclaration(UnitId, stream, Token));
-        }, "");
+        bool ok;
+        await using (var stream = staged.Content)
+            ok = await TryAsync(async () => result = await Sender.Send(new ConfirmBulkDeclaration(UnitId, stream, staged.FileName)), "");
         if (!ok) return Page();
-        System.IO.File.Delete(PathOf(Token));
+        await stash.RemoveAsync(token, HttpContext.RequestAborted);
         Flash = $"批量申报完成：新增 {result!.Inserted} 人，更新 {result.Updated} 人，已联网认证并提交残联审核";
         return RedirectToPage("/Unit/Placements/Index", new { year = Year });
-    }
-
-    private static bool IsToken(string token) =>
-        token.Length > 32 && Guid.TryParseExact(token[..32], "N", out _) && token[32..] is ".xlsx" or ".csv";
-
-    private string PathOf(string token)
-    {
-        var folder = Path.Combine(Path.GetTempPath(), "declaration-bulk", UnitId.ToString("N"));
-        Directory.CreateDirectory(folder);
-        return Path.Combine(folder, token);
     }
 }
