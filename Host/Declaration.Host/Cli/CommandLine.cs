@@ -51,8 +51,8 @@ public static class CommandLine
             await Startup.MigrateAsync(app.Services, CancellationToken.None);
             await app.StartAsync();
             var context = new CliContext(args, app.Services);
+            // Events a verb committed stay in the outboxes, durable, for the hosts' relays and inbox processors (seed-demo delivers its own).
             var code = await Verbs[args[0]](context);
-            await context.DrainOutboxAsync();
             await app.StopAsync();
             return code;
         }
@@ -117,7 +117,4 @@ public sealed class CliContext(string[] args, IServiceProvider services)
         await using var scope = Services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<ISender>().Send((object)request);
     }
-
-    /// <summary>Publishes what the verb wrote to the outboxes and lets this process's consumers handle it before exiting.</summary>
-    public Task DrainOutboxAsync() => DemoData.DrainOutboxAsync(Services, CancellationToken.None);
 }
