@@ -12,8 +12,9 @@ namespace Declaration.ReliabilityTests;
 /// Issue 10's fault-injection test on real PostgreSQL and a real host process: at least 200 mixed operations of clerks and
 /// reviewers (declare, edit, submit, dispute with evidence, decide months, confirm, bulk-confirm, return, delete, certify the year,
 /// reopen and approve, linkage imports and the certification batch), with every event handler failing at random (15 % of
-/// deliveries, after the handler ran: its changes roll back) and the host killed with SIGKILL at random instants at least five
-/// times and started again. Afterwards nothing is pending, the consistency check reports 0 and every case SMS was queued once.
+/// deliveries, after the handler ran: its changes roll back), the host killed with SIGKILL at random instants at least five
+/// times and started again, and PostgreSQL itself restarted once in the middle. Afterwards nothing is pending, the consistency
+/// check reports 0 and every case SMS was queued once.
 /// </summary>
 [TestFixture]
 public sealed class FaultInjectionTests
@@ -81,14 +82,25 @@ public sealed class FaultInjectionTests
             }
         });
 
+        var restartedPostgres = false;
+        var postgresDownUntil = DateTime.MinValue;
         while (stats.Attempted < 200 || host.Kills < 5)
         {
+            if (!restartedPostgres && stats.Attempted >= 100 && PostgresRestart.Possible(_server))
+            {
+                // Every connection of every process dies; requests in those seconds fail (a 5xx then is the outage, not a bug).
+                postgresDownUntil = DateTime.UtcNow.AddSeconds(60);
+                await PostgresRestart.RestartAsync(_server.ConnectionString);
+                postgresDownUntil = DateTime.UtcNow.AddSeconds(5);
+                restartedPostgres = true;
+            }
             // Every 40th operation a linkage import and the certification batch run as command-line processes (slow: a few a run).
             var op = stats.Attempted % 40 == 39 ? LinkageAndBatch : Operations[rng.Next(Operations.Length)];
             try
             {
                 var status = await op.Run(world, rng);
-                stats.Record(op.Name, status);
+                if ((int?)status >= 500 && DateTime.UtcNow < postgresDownUntil) stats.Interrupted++;
+                else stats.Record(op.Name, status);
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
             {
@@ -110,7 +122,7 @@ public sealed class FaultInjectionTests
         var resultSms = await ResultChangedSmsAsync(_server.ConnectionString);
 
         TestContext.Out.WriteLine(stats.Report());
-        TestContext.Out.WriteLine($"host starts {host.Starts}, kills (SIGKILL) {host.Kills}; deliveries {deliveries}, failed delivery attempts {failedAttempts} "
+        TestContext.Out.WriteLine($"PostgreSQL restarted: {restartedPostgres}; host starts {host.Starts}, kills (SIGKILL) {host.Kills}; deliveries {deliveries}, failed delivery attempts {failedAttempts} "
                                   + $"({100.0 * failedAttempts / Math.Max(1, deliveries + failedAttempts):0.0} %); pending at the end {pending}");
         TestContext.Out.WriteLine(check.StandardOutput.Trim());
         foreach (var (type, events, withOne, withMore) in sms)
@@ -119,6 +131,7 @@ public sealed class FaultInjectionTests
         {
             Assert.That(stats.Attempted, Is.GreaterThanOrEqualTo(200));
             Assert.That(host.Kills, Is.GreaterThanOrEqualTo(5));
+            Assert.That(restartedPostgres || !PostgresRestart.Possible(_server), Is.True, "PostgreSQL was restarted once");
             Assert.That(failedAttempts, Is.GreaterThan(deliveries / 20), "the injected failures happened");
             Assert.That(stats.ServerErrors, Is.Empty, "no request answered 5xx");
             Assert.That(pending, Is.Zero);
