@@ -29,6 +29,9 @@ public static class BuildingBlocksRegistration
         services.AddScoped<IFileStorage, LocalFileStorage>();
         services.Configure<PersonalDataOptions>(configuration.GetSection("Declaration:PersonalData"));
         services.AddSingleton<IPersonalDataProtector, PersonalDataProtector>();
+        services.AddSingleton<KeyCheck>();
+        services.AddSingleton<KeyRotation>();
+        services.AddSingleton<Observability.OutboxBacklog>();
         services.AddSingleton<TemplateRenderer>();
         services.AddSingleton<MigrationRunner>();
         services.AddScoped<Csv.ImportHistory>();
