@@ -15,8 +15,11 @@ public static class DeclarationTelemetry
     public static readonly Meter Meter = new(Name, "1.0");
     public static readonly ActivitySource ActivitySource = new(Name, "1.0");
 
+    private static readonly double[] LongSeconds = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
+
     private static readonly Histogram<double> BatchDuration = Meter.CreateHistogram<double>(
-        "declaration.certification.batch.duration", "s", "Duration of a certification batch run (nightly or certify).");
+        "declaration.certification.batch.duration", "s", "Duration of a certification batch run (nightly or certify).",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LongSeconds });
     private static readonly Counter<long> BatchPlacements = Meter.CreateCounter<long>(
         "declaration.certification.batch.placements", "{placement}", "Placements certified by batch runs.");
     private static readonly Counter<long> BatchChanged = Meter.CreateCounter<long>(
@@ -24,13 +27,16 @@ public static class DeclarationTelemetry
     private static readonly Counter<long> ImportRows = Meter.CreateCounter<long>(
         "declaration.import.rows", "{row}", "Rows of accepted import files, by kind.");
     private static readonly Histogram<double> ImportRate = Meter.CreateHistogram<double>(
-        "declaration.import.rate", "{row}/s", "Rows per second of each accepted import file, by kind.");
+        "declaration.import.rate", "{row}/s", "Rows per second of each accepted import file, by kind.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [10, 100, 1_000, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000] });
     private static readonly Histogram<double> ImportDuration = Meter.CreateHistogram<double>(
-        "declaration.import.duration", "s", "Duration of each accepted import file, by kind.");
+        "declaration.import.duration", "s", "Duration of each accepted import file, by kind.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LongSeconds });
     private static readonly Counter<long> SmsMessages = Meter.CreateCounter<long>(
         "declaration.sms.messages", "{message}", "SMS deliveries by outcome: sent, failed (given up), retrying.");
     private static readonly Histogram<double> JobDuration = Meter.CreateHistogram<double>(
-        "declaration.jobs.duration", "s", "Duration of background (Hangfire) jobs, by job and outcome.");
+        "declaration.jobs.duration", "s", "Duration of background (Hangfire) jobs, by job and outcome.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LongSeconds });
 
     private static volatile IReadOnlyList<OutboxBacklogRow> _outbox = [];
 

@@ -33,9 +33,10 @@ public static partial class EncryptedColumnsRegistration
 public sealed record KeyRotationResult(string Table, long Scanned, long Rewritten, int Batches, int Passes, long Remaining, TimeSpan Elapsed);
 
 /// <summary>
-/// Re-encrypts with the current key every declared ciphertext written with another key (or before key ids), table by table,
-/// in small batches of heap pages (a TID range scan), each batch its own short transaction: the system stays online, reads of
-/// old key ids keep working meanwhile, and new writes already use the current key. A row is rewritten only if it still holds
+/// Re-encrypts with the current key every declared ciphertext written with another key (or before key ids), table by table:
+/// it reads a window of heap pages at a time (a TID range scan, no lock) and writes the rows that need it in batches of at most
+/// N rows, each batch one short statement: the system stays online, reads of old key ids keep working meanwhile, and new
+/// writes already use the current key. A row is rewritten only if it still holds
 /// the ciphertext that was read (compare-and-set), so a concurrent edit is never overwritten. Rows that an edit moved behind the
 /// scan are caught by the next pass: passes repeat until a consistent snapshot of the table holds no old ciphertext.
 /// </summary>
@@ -130,11 +131,10 @@ public sealed class KeyRotation(NpgsqlDataSource dataSource, IEnumerable<Encrypt
         for (long from = 0; from < blocks; from += step)
         {
             ct.ThrowIfCancellationRequested();
-            var ctids = new List<string>();
-            var olds = columns.Select(_ => new List<byte[]?>()).ToArray();
-            var news = columns.Select(_ => new List<byte[]?>()).ToArray();
-            await using var tx = await connection.BeginTransactionAsync(ct);
-            await using (var read = new NpgsqlCommand(select, connection, tx))
+            // Read a window of heap pages (about one batch of rows; no lock), then write the rows that need it in batches of at
+            // most batchRows, each batch one short transaction whose compare-and-set skips a row changed since it was read.
+            var pending = new List<(string Ctid, byte[]?[] Old, byte[]?[] New)>();
+            await using (var read = new NpgsqlCommand(select, connection))
             {
                 read.Parameters.AddWithValue("from", from);
                 read.Parameters.AddWithValue("to", from + step);
@@ -154,29 +154,22 @@ public sealed class KeyRotation(NpgsqlDataSource dataSource, IEnumerable<Encrypt
                             any = true;
                         }
                     }
-                    if (!any) continue;
-                    ctids.Add(reader.GetString(0));
-                    for (var c = 0; c < columns.Count; c++)
-                    {
-                        olds[c].Add(values[c]);
-                        news[c].Add(replaced[c]);
-                    }
+                    if (any) pending.Add((reader.GetString(0), values, replaced));
                 }
             }
-            if (ctids.Count > 0)
+            foreach (var chunk in pending.Chunk(batchRows))
             {
-                await using var write = new NpgsqlCommand(update, connection, tx);
-                write.Parameters.Add(new NpgsqlParameter("ctids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ctids.ToArray() });
+                await using var write = new NpgsqlCommand(update, connection);
+                write.Parameters.Add(new NpgsqlParameter("ctids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = chunk.Select(r => r.Ctid).ToArray() });
                 for (var c = 0; c < columns.Count; c++)
                 {
-                    write.Parameters.Add(new NpgsqlParameter($"o{c}", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = olds[c].ToArray() });
-                    write.Parameters.Add(new NpgsqlParameter($"n{c}", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = news[c].ToArray() });
+                    write.Parameters.Add(new NpgsqlParameter($"o{c}", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = chunk.Select(r => r.Old[c]).ToArray() });
+                    write.Parameters.Add(new NpgsqlParameter($"n{c}", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = chunk.Select(r => r.New[c]).ToArray() });
                 }
                 rewritten += await write.ExecuteNonQueryAsync(ct);
                 batches++;
-                if (batches % 50 == 0) progress?.Invoke($"{table.QualifiedName}: 已重新加密 {rewritten} 行（第 {from + step}/{blocks} 页）");
+                if (batches % 50 == 0) progress?.Invoke($"{table.QualifiedName}: 已重新加密 {rewritten} 行（第 {Math.Min(blocks, from + step)}/{blocks} 页）");
             }
-            await tx.CommitAsync(ct);
         }
         return new Pass(scanned, rewritten, batches);
     }

@@ -10,7 +10,9 @@ namespace Declaration.Host.Web;
 /// </summary>
 internal static class ApiProblems
 {
-    public static bool IsApi(HttpContext context) => context.Request.Path.StartsWithSegments("/api");
+    /// <summary>An /api request (after an exception the request path is the error page's: the original one is in the handler feature).</summary>
+    public static bool IsApi(HttpContext context) =>
+        (context.Features.Get<IExceptionHandlerPathFeature>()?.Path is { } original ? new PathString(original) : context.Request.Path).StartsWithSegments("/api");
 
     public static (string Title, string Detail) Describe(int status) => status switch
     {
@@ -46,7 +48,7 @@ internal static class ApiProblems
             ["title"] = title,
             ["status"] = status,
             ["detail"] = detail ?? defaultDetail,
-            ["instance"] = context.Request.Path.Value,
+            ["instance"] = context.Features.Get<IExceptionHandlerPathFeature>()?.Path ?? context.Request.Path.Value,
             ["traceId"] = System.Diagnostics.Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier,
         }, Json));
     }
