@@ -53,6 +53,8 @@ internal static class ApiDocument
                     Name = "decl.auth",
                     Description = "登录后由 /Account/Login 设置的身份 Cookie",
                 };
+                // The document's tag list: the modules, not the assembly's default tag.
+                document.Tags = new HashSet<OpenApiTag>(Tags.Values.Order(StringComparer.Ordinal).Select(t => new OpenApiTag { Name = t }));
                 document.Security ??= [];
                 document.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("cookie", document)] = [] });
                 return Task.CompletedTask;
@@ -77,6 +79,10 @@ internal static class ApiDocument
             .WithTitle("申报系统 API 文档")
             .WithOpenApiRoutePattern(DocumentPath)
             .DisableDefaultFonts()
+            .DisableTelemetry()
+            .DisableAgent()
+            .DisableMcp()
+            .HideDeveloperTools()
             .WithNonce())
             .AllowAnonymous();
     }
