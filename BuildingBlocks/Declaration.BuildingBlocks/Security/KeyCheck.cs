@@ -20,6 +20,12 @@ public sealed class KeyCheck(NpgsqlDataSource dataSource, IPersonalDataProtector
         var keys = p.Keys.Select(k => (Kind: "encryption", Id: k.Key, Check: HMACSHA256.HashData(k.Value, Text)))
             .Append((Kind: "blind-index", Id: p.BlindIndexVersion, Check: HMACSHA256.HashData(p.IndexKey, Text))).ToList();
         await using var connection = await dataSource.OpenConnectionAsync(ct);
+        // The blind index is a join key across tables and modules: every index in the database has one version, and a host
+        // configured with another would find nothing (no online re-index exists; see README "Operations").
+        var indexVersions = (await connection.QueryAsync<int>(new CommandDefinition(
+            "SELECT key_id FROM platform.key_check WHERE kind = 'blind-index'", cancellationToken: ct))).ToList();
+        if (indexVersions.Count > 0 && !indexVersions.Contains(p.BlindIndexVersion))
+            throw new KeyMismatchException($"盲索引版本 {p.BlindIndexVersion} 与数据库中的盲索引版本 {string.Join("、", indexVersions)} 不同：所有盲索引必须同一版本，更换盲索引密钥需要重建全部索引（不支持在线进行）。请恢复 Declaration:PersonalData:BlindIndexVersion 与 BlindIndexKey。");
         foreach (var (kind, id, check) in keys)
         {
             await connection.ExecuteAsync(new CommandDefinition(

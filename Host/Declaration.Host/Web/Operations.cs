@@ -97,7 +97,7 @@ internal static class Operations
                     .AddRuntimeInstrumentation()
                     .AddNpgsqlInstrumentation();
                 if (prometheus) m.AddPrometheusExporter();
-                if (otlp) m.AddOtlpExporter(o => ConfigureOtlp(o, configuration));
+                if (otlp) m.AddOtlpExporter(o => ConfigureOtlp(o, configuration, "v1/metrics"));
             });
         if (!otlp) return;
         telemetry.WithTracing(t => t
@@ -107,15 +107,17 @@ internal static class Operations
                 !ctx.Request.Path.StartsWithSegments("/health") && !ctx.Request.Path.StartsWithSegments(MetricsPath))
             .AddHttpClientInstrumentation()
             .AddNpgsql()
-            .AddOtlpExporter(o => ConfigureOtlp(o, configuration)));
-        telemetry.WithLogging(l => l.AddOtlpExporter(o => ConfigureOtlp(o, configuration)), o => o.IncludeScopes = true);
+            .AddOtlpExporter(o => ConfigureOtlp(o, configuration, "v1/traces")));
+        telemetry.WithLogging(l => l.AddOtlpExporter(o => ConfigureOtlp(o, configuration, "v1/logs")), o => o.IncludeScopes = true);
     }
 
-    private static void ConfigureOtlp(OpenTelemetry.Exporter.OtlpExporterOptions o, IConfiguration configuration)
+    /// <summary>The configured endpoint (else the OTEL_EXPORTER_OTLP_* variables apply); over HTTP each signal posts to its own path.</summary>
+    private static void ConfigureOtlp(OpenTelemetry.Exporter.OtlpExporterOptions o, IConfiguration configuration, string signalPath)
     {
-        if (configuration["Declaration:Telemetry:OtlpEndpoint"] is { Length: > 0 } endpoint) o.Endpoint = new Uri(endpoint);
-        if (string.Equals(configuration["Declaration:Telemetry:OtlpProtocol"], "http", StringComparison.OrdinalIgnoreCase))
-            o.Protocol = OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf;
+        var http = string.Equals(configuration["Declaration:Telemetry:OtlpProtocol"], "http", StringComparison.OrdinalIgnoreCase);
+        if (http) o.Protocol = OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf;
+        if (configuration["Declaration:Telemetry:OtlpEndpoint"] is { Length: > 0 } endpoint)
+            o.Endpoint = new Uri(http ? endpoint.TrimEnd('/') + "/" + signalPath : endpoint);
     }
 
     /// <summary>First in the pipeline: forwarded headers (so everything after sees the client's address and scheme), HSTS, /api problem details, /metrics.</summary>
