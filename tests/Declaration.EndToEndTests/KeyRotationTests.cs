@@ -94,7 +94,7 @@ public sealed partial class KeyRotationTests
         {
             await connection.OpenAsync();
             await using var legacy = new NpgsqlCommand(
-                "UPDATE placement.placement SET name_enc = @enc WHERE id = (SELECT min(id::text)::uuid FROM placement.placement) RETURNING id", connection);
+                "UPDATE placement.placement SET name_enc = @enc WHERE id = (SELECT min(id::text)::uuid FROM placement.placement WHERE credit_code = '91330106MA2CDE0A1M') RETURNING id", connection);
             legacy.Parameters.AddWithValue("enc", LegacyCiphertext(Key1, "旧格式姓名"));
             legacyId = (Guid)(await legacy.ExecuteScalarAsync())!;
         }
