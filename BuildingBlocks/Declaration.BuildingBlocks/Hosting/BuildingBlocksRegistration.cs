@@ -33,6 +33,9 @@ public static class BuildingBlocksRegistration
         services.AddFileStorage(configuration);
         services.Configure<PersonalDataOptions>(configuration.GetSection("Declaration:PersonalData"));
         services.AddSingleton<IPersonalDataProtector, PersonalDataProtector>();
+        services.AddSingleton<KeyCheck>();
+        services.AddSingleton<KeyRotation>();
+        services.AddSingleton<Observability.OutboxBacklog>();
         services.AddSingleton<TemplateRenderer>();
         services.AddSingleton<MigrationRunner>();
         services.AddScoped<Csv.ImportHistory>();

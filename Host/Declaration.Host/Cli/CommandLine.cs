@@ -43,6 +43,12 @@ public static class CommandLine
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).AddFilter((category, level) => level >= LogLevel.Warning);
         builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        if (ProductionGuard.Refuses(builder.Environment, builder.Configuration)) return ProductionGuard.ExitCode;
+        if (args[0] == "seed-demo" && builder.Environment.IsProduction())
+        {
+            await Console.Error.WriteLineAsync("拒绝执行 seed-demo：生产环境（Production）不允许写入演示数据（它会重置演示账号及其密码）。演示请在非生产环境运行（./run 默认使用 Demo 环境）。");
+            return ProductionGuard.ExitCode;
+        }
         try
         {
             await using var database = await DatabaseLocator.ResolveAsync(builder.Configuration, m => Console.Error.WriteLine(m));
@@ -55,6 +61,11 @@ public static class CommandLine
             var code = await Verbs[args[0]](context);
             await app.StopAsync();
             return code;
+        }
+        catch (Declaration.BuildingBlocks.Security.KeyMismatchException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message);
+            return ProductionGuard.ExitCode;
         }
         catch (ImportRejectedException ex)
         {

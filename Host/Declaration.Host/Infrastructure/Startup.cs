@@ -10,6 +10,7 @@ public static class Startup
     public static async Task MigrateAsync(IServiceProvider services, CancellationToken ct)
     {
         await services.GetRequiredService<MigrationRunner>().RunAsync(ct);
+        await services.GetRequiredService<Declaration.BuildingBlocks.Security.KeyCheck>().VerifyAsync(ct);
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<IDbSession>();
         foreach (var seeder in scope.ServiceProvider.GetServices<IModuleSeeder>())

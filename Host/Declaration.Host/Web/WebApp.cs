@@ -16,17 +16,24 @@ namespace Declaration.Host.Web;
 /// <summary>The web host: pages, JSON API, reviewer/admin endpoints, Hangfire, the outbox relay.</summary>
 public static class WebApp
 {
-    public static async Task RunAsync(string[] args)
+    public static async Task<int> RunAsync(string[] args)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        if (ProductionGuard.Refuses(builder.Environment, builder.Configuration)) return ProductionGuard.ExitCode;
         await using var database = await DatabaseLocator.ResolveAsync(builder.Configuration, m => Console.Error.WriteLine(m));
         var app = Build(builder, database.ConnectionString);
-        await Startup.MigrateAsync(app.Services, CancellationToken.None);
+        try { await Startup.MigrateAsync(app.Services, CancellationToken.None); }
+        catch (Declaration.BuildingBlocks.Security.KeyMismatchException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message);
+            return ProductionGuard.ExitCode;
+        }
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             foreach (var address in app.Urls) Console.WriteLine($"残疾人按比例就业情况联网认证（用人单位申报系统）已启动：{address}");
         });
         await app.RunAsync();
+        return 0;
     }
 
     /// <summary>Builds the web application on a database; the tests call this with their own database.</summary>
@@ -117,8 +124,10 @@ public static class WebApp
             services.AddHangfireServer(o => o.WorkerCount = configuration.GetValue("Declaration:Hangfire:Workers", 2));
         }
 
+        builder.AddOperations();
         var app = builder.Build();
         app.UseHostIdentityHeader(configuration);
+        app.UseOperations();
         app.UseExceptionHandler("/Error");
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseStaticFiles();
@@ -136,6 +145,7 @@ public static class WebApp
         }
         app.MapRazorPages();
         Api.ApiEndpoints.MapApi(app);
+        app.MapOperations();
         return app;
     }
 

@@ -102,6 +102,7 @@ internal sealed class RunCertificationBatchHandler(IServiceScopeFactory scopes, 
             }
             if (hooks.AfterChunkCommitted is { } hook) await hook(i);
         }
+        Declaration.BuildingBlocks.Observability.DeclarationTelemetry.CertificationBatchCompleted(watch.Elapsed, placements, changed, command.OnlyChanged);
         return new CertificationBatchSummary(command.BusinessYear, placements, qualifying, changed, watch.Elapsed) { SkippedUnits = skipped };
     }
 

@@ -67,6 +67,7 @@ internal sealed class SmsDispatcher(IDbSession db, ISmsGateway gateway, IOptions
                     break;
             }
         }
+        Declaration.BuildingBlocks.Observability.DeclarationTelemetry.SmsDispatched(sent, retrying, failed);
         return new SmsDispatchSummary(batch.Count, sent, retrying, failed);
     }
 }
