@@ -1,3 +1,4 @@
+using Declaration.BuildingBlocks.Application;
 using Declaration.BuildingBlocks.Data;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,6 +22,8 @@ public sealed class InboxConsumer<TEvent, THandler>(IDbSession db, IServiceProvi
     {
         var schema = subscriptions.First(s => s.HandlerType == typeof(THandler)).Schema;
         var ct = context.CancellationToken;
+        // Handlers of integration events act for the system (fail closed: the scope's caller is never left unset).
+        services.GetRequiredService<CurrentUserHolder>().User = new SystemUser();
         await db.BeginAsync(ct);
         try
         {

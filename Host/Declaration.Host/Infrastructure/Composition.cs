@@ -37,7 +37,10 @@ public static class Composition
             options.PipelineBehaviors =
             [
                 typeof(LoggingBehaviour<,>),
+                typeof(CallerBehaviour<,>),
+                typeof(InputTextBehaviour<,>),
                 typeof(ValidationBehaviour<,>),
+                typeof(ExportAuditBehaviour<,>),
                 typeof(TransactionBehaviour<,>),
             ];
         });

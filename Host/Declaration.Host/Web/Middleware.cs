@@ -44,15 +44,6 @@ internal sealed class CurrentUserMiddleware(RequestDelegate next)
     }
 
     private sealed record HttpUser(string UserId, string UserName, Role Role, Guid? UnitId, string? Jurisdiction, string? IpAddress) : ICurrentUser;
-
-    private sealed record AnonymousUser(string? IpAddress) : ICurrentUser
-    {
-        public string UserId => "anonymous";
-        public string UserName => "匿名访问";
-        public Role Role => Role.Employer;
-        public Guid? UnitId => null;
-        public string? Jurisdiction => null;
-    }
 }
 
 /// <summary>Maps the solution's exceptions to RFC 7807 problem details (API) or the error page (pages).</summary>

@@ -155,10 +155,16 @@ public sealed record ReviewDetailDto(
 public sealed record GetReviewDetail(Guid PlacementId) : IQuery<ReviewDetailDto>;
 
 /// <summary>Writes the <c>certification-results</c> export of FORMATS.md to <paramref name="Output"/>; returns the rows written.</summary>
-public sealed record ExportCertificationResults(int BusinessYear, Stream Output) : IQuery<long>;
+public sealed record ExportCertificationResults(int BusinessYear, Stream Output) : IQuery<long>, IAuditedExport
+{
+    public string ExportKind => "certification-results";
+}
 
 /// <summary>Writes the <c>certified-counts</c> export of FORMATS.md to <paramref name="Output"/>; returns the rows written.</summary>
-public sealed record ExportCertifiedCounts(int BusinessYear, Stream Output) : IQuery<long>;
+public sealed record ExportCertifiedCounts(int BusinessYear, Stream Output) : IQuery<long>, IAuditedExport
+{
+    public string ExportKind => "certified-counts";
+}
 
 /// <summary>
 /// Bulk form of <see cref="CertifyPlacement"/> (for <c>import placements</c>): stores every placement's facts and certifies them all in one
