@@ -161,7 +161,7 @@ public sealed class AnnualReviewBrowserTests
         var page = await context.NewPageAsync();
         await page.GotoAsync("/Verify");
         await Browser.AssertAccessibleAsync(page);
-        await page.GetByLabel("核验码或确认书编号").FillAsync("FORGED2345");
+        await page.GetByLabel("核验码").FillAsync("FORGED2345");
         await page.GetByRole(AriaRole.Button, new() { Name = "核验" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "未找到该确认书" })).ToBeVisibleAsync();
         await Browser.AssertAccessibleAsync(page);

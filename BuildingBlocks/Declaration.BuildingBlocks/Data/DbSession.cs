@@ -114,6 +114,10 @@ internal sealed class DbSession(NpgsqlDataSource dataSource, IOptions<DatabaseOp
     {
         if (Transaction is null) return;
         try { await Transaction.RollbackAsync(ct); }
+        catch (Exception ex) when (ex is ObjectDisposedException or InvalidOperationException or NpgsqlException)
+        {
+            // The connection broke with the statement that failed: the server has already rolled back. Keep the original error.
+        }
         finally
         {
             await Transaction.DisposeAsync();

@@ -102,6 +102,7 @@ public sealed class CliContext(string[] args, IServiceProvider services)
 {
     public string[] Args { get; } = args;
     public IServiceProvider Services { get; } = services;
+    public IConfiguration Configuration => Services.GetRequiredService<IConfiguration>();
 
     public string? Option(string name)
     {

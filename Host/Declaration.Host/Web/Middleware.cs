@@ -29,7 +29,8 @@ internal sealed class CurrentUserMiddleware(RequestDelegate next)
     public Task InvokeAsync(HttpContext context, CurrentUserHolder holder)
     {
         var principal = context.User;
-        if (principal.Identity?.IsAuthenticated == true && Enum.TryParse<Role>(principal.FindFirstValue(ClaimTypes.Role), out var role))
+        if (principal.Identity?.IsAuthenticated == true && Enum.TryParse<Role>(principal.FindFirstValue(ClaimTypes.Role), out var role)
+            && role is Role.Employer or Role.Reviewer or Role.Admin)
         {
             holder.User = new HttpUser(
                 principal.FindFirstValue(ClaimTypes.NameIdentifier) ?? "?",

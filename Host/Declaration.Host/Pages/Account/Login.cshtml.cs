@@ -1,7 +1,5 @@
 using Declaration.Host.Web;
 using Declaration.Units.Contracts;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Declaration.Host.Pages.Account;
@@ -28,9 +26,8 @@ public sealed class LoginModel(IConfiguration configuration) : AppPageModel
             ErrorMessage = result.Error;
             return Page();
         }
-        var principal = DeclarationClaims.Principal(account.Id.ToString(), account.UserName, account.DisplayName, account.Role, account.UnitId,
-            account.Jurisdiction, CookieAuthenticationDefaults.AuthenticationScheme);
-        await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal);
+        await DeclarationAuthentication.SignInAsync(HttpContext, account, result.SecurityStamp, result.MustChangePassword);
+        if (result.MustChangePassword) return RedirectToPage("/Account/Password");
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/");
     }
 }
