@@ -100,16 +100,18 @@ internal sealed class EmptyErrorMiddleware(RequestDelegate next)
         var response = context.Response;
         if (response.StatusCode < 400 || response.HasStarted || response.ContentLength is not null || response.ContentType is not null) return;
         var status = response.StatusCode;
+        var api = context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/hangfire");
         var message = status switch
         {
-            400 => "请求无效（页面可能已过期或缺少防伪令牌），请刷新页面后重新提交",
+            400 when api => "请求格式有误或内容不完整（如上传内容被截断），请检查后重新提交",
+            400 => "请求无效（页面可能已过期、缺少防伪令牌或提交的内容不完整），请刷新页面后重新提交",
             404 => "您要访问的页面、接口或记录不存在",
             405 => "不支持该请求方式",
             413 => "请求内容过大",
             415 => "不支持该内容类型（Content-Type）",
             _ => "系统暂时无法处理您的请求，请稍后再试",
         };
-        if (context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/hangfire"))
+        if (api)
         {
             await ProblemWriter.WriteAsync(context, status, message);
             return;
@@ -121,7 +123,7 @@ internal sealed class EmptyErrorMiddleware(RequestDelegate next)
         context.SetEndpoint(null);
         context.Request.RouteValues.Clear();
         await next(context);
-        response.StatusCode = status;
+        if (!response.HasStarted) response.StatusCode = status;
     }
 }
 

@@ -20,7 +20,16 @@ public sealed class LoginModel(IConfiguration configuration) : AppPageModel
             ErrorMessage = "请输入用户名和密码";
             return Page();
         }
-        var result = await Sender.Send(new SignIn(UserName, Password));
+        Declaration.Units.Contracts.SignInResult result;
+        try
+        {
+            result = await Sender.Send(new SignIn(UserName, Password));
+        }
+        catch (Declaration.BuildingBlocks.Errors.InputException)
+        {
+            ErrorMessage = "用户名或密码包含不允许的字符（控制字符或过长的内容）";
+            return Page();
+        }
         if (result.Account is not { } account)
         {
             ErrorMessage = result.Error;

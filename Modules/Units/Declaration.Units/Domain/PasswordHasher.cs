@@ -53,7 +53,7 @@ internal static class PasswordHasher
     }
 }
 
-/// <summary>What a password must be: 8–128 characters, at least three of upper case, lower case, digits and symbols, not the user name.</summary>
+/// <summary>What a password must be: 8–128 characters, at least three of upper case, lower case, digits and symbols, not the user name itself.</summary>
 internal static class PasswordPolicy
 {
     public static string? Check(string? password, string? userName)
@@ -63,7 +63,7 @@ internal static class PasswordPolicy
         var classes = (password.Any(char.IsUpper) ? 1 : 0) + (password.Any(char.IsLower) ? 1 : 0) + (password.Any(char.IsDigit) ? 1 : 0)
                       + (password.Any(c => !char.IsLetterOrDigit(c)) ? 1 : 0);
         if (classes < 3) return "密码须包含大写字母、小写字母、数字、符号中的至少三类";
-        if (!string.IsNullOrWhiteSpace(userName) && password.Contains(userName.Trim(), StringComparison.OrdinalIgnoreCase)) return "密码不能包含用户名";
+        if (!string.IsNullOrWhiteSpace(userName) && string.Equals(password, userName.Trim(), StringComparison.OrdinalIgnoreCase)) return "密码不能与用户名相同";
         return null;
     }
 
