@@ -28,7 +28,8 @@ public static class TextInput
             if (c < 0x20 || c is >= '\u007f' and <= '\u009f') return $"不能包含控制字符（U+{(int)c:X4}）";
             if (c is >= '\u202a' and <= '\u202e' or >= '\u2066' and <= '\u2069' or '\u200e' or '\u200f' or '\u061c')
                 return $"不能包含双向文本控制字符（U+{(int)c:X4}），这类字符可使显示的文字与实际内容不一致";
-            if (c is '\ufffe' or '\uffff') return $"包含无效字符（U+{(int)c:X4}）";
+            // U+FFFD is what a decoder leaves of broken input (a lone surrogate in JSON, invalid UTF-8): refused like the break itself.
+            if (c is '\ufffe' or '\uffff' or '\ufffd') return $"包含无效字符（U+{(int)c:X4}，可能是编码错误）";
         }
         return null;
     }

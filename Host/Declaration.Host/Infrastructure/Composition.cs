@@ -46,6 +46,8 @@ public static class Composition
         });
         foreach (var module in DeclarationModules.All)
             services.AddValidatorsFromAssembly(module.Assembly, ServiceLifetime.Scoped, includeInternalTypes: true);
+        // A rule written without its own message still answers in Chinese (FluentValidation's built-in translations).
+        ValidatorOptions.Global.LanguageManager.Culture = new System.Globalization.CultureInfo("zh-CN");
 
         AddBus(services, configuration);
         return services;

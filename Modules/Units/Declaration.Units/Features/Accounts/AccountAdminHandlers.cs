@@ -21,8 +21,9 @@ internal static class AccountFieldRules
         v.RuleFor(x => displayName(x)).NotEmpty().WithMessage("请填写姓名或名称").MaximumLength(50).WithMessage("姓名或名称不能超过50个字").OverridePropertyName("DisplayName");
         v.RuleFor(x => role(x)).Must(AccountRules.IsAccountRole).WithMessage("角色应为单位经办人、审核人员或系统管理员").OverridePropertyName("Role");
         v.RuleFor(x => creditCode(x)).NotEmpty().When(x => role(x) == Role.Employer).WithMessage("单位账号须绑定单位（填写统一社会信用代码）").OverridePropertyName("CreditCode");
-        v.RuleFor(x => jurisdiction(x)).NotEmpty().Matches(JurisdictionPattern).When(x => role(x) == Role.Reviewer)
-            .WithMessage("审核人员须有管辖区划前缀（2–6位数字，如 3301）").OverridePropertyName("Jurisdiction");
+        const string jurisdictionMessage = "审核人员须有管辖区划前缀（2–6位数字，如 3301）";
+        v.RuleFor(x => jurisdiction(x)).NotEmpty().WithMessage(jurisdictionMessage).Matches(JurisdictionPattern).WithMessage(jurisdictionMessage)
+            .When(x => role(x) == Role.Reviewer).OverridePropertyName("Jurisdiction");
     }
 
     /// <summary>The unit of an employer account, by credit code; null for staff.</summary>

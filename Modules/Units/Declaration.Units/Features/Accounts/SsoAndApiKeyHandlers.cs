@@ -72,7 +72,7 @@ internal sealed class BindSsoSubjectValidator : AbstractValidator<BindSsoSubject
 {
     public BindSsoSubjectValidator()
     {
-        RuleFor(x => x.Issuer).NotEmpty().WithMessage("请填写身份提供方").MaximumLength(300);
+        RuleFor(x => x.Issuer).NotEmpty().WithMessage("请填写身份提供方").MaximumLength(300).WithMessage("身份提供方过长");
         RuleFor(x => x.Subject).NotEmpty().WithMessage("请填写政务服务网账号标识（sub）").MaximumLength(200).WithMessage("账号标识过长");
     }
 }
