@@ -113,6 +113,7 @@ public sealed class CliContext(string[] args, IServiceProvider services)
 {
     public string[] Args { get; } = args;
     public IServiceProvider Services { get; } = services;
+    public IConfiguration Configuration => Services.GetRequiredService<IConfiguration>();
 
     public string? Option(string name)
     {
@@ -125,7 +126,7 @@ public sealed class CliContext(string[] args, IServiceProvider services)
     /// <summary>Sends a request in a fresh scope as the system user.</summary>
     public async Task<object?> SendAsync(IMessage request)
     {
-        await using var scope = Services.CreateAsyncScope();
+        await using var scope = Services.CreateSystemScope();
         return await scope.ServiceProvider.GetRequiredService<ISender>().Send((object)request);
     }
 }

@@ -11,7 +11,7 @@ public static class Startup
     {
         await services.GetRequiredService<MigrationRunner>().RunAsync(ct);
         await services.GetRequiredService<Declaration.BuildingBlocks.Security.KeyCheck>().VerifyAsync(ct);
-        await using var scope = services.CreateAsyncScope();
+        await using var scope = services.CreateSystemScope();
         var db = scope.ServiceProvider.GetRequiredService<IDbSession>();
         foreach (var seeder in scope.ServiceProvider.GetServices<IModuleSeeder>())
         {

@@ -79,7 +79,10 @@ public sealed record SetDeclarationWindow(int BusinessYear, DateOnly Opens, Date
 /// <c>export tax</c> (FORMATS.md): units whose year is Certified, as CSV written to <paramref name="Output"/>; returns the rows
 /// written. Reviewers get their jurisdiction, admins and the system everything.
 /// </summary>
-public sealed record ExportTax(int BusinessYear, Stream Output) : IQuery<long>;
+public sealed record ExportTax(int BusinessYear, Stream Output) : IQuery<long>, IAuditedExport
+{
+    public string ExportKind => "tax";
+}
 
 /// <summary>The business year being declared: the previous calendar year (China time).</summary>
 public static class BusinessYears

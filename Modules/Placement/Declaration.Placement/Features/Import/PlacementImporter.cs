@@ -44,6 +44,7 @@ internal sealed class PlacementImporter(IDbSession db, ISender sender, IPersonal
     /// <param name="commit">False: check and preview only, nothing is written.</param>
     public async Task<(BulkDeclarationPreview Preview, ImportResult? Result)> RunAsync(Stream content, UnitDto? onlyUnit, bool commit, CancellationToken ct)
     {
+        db.UseLongCommandTimeout();
         var connection = await db.ConnectionAsync(ct);
         await db.ExecuteAsync("""
             CREATE TEMP TABLE placement_import (line bigint, credit_code text, business_year int, id_enc bytea, id_index bytea, id_masked text,

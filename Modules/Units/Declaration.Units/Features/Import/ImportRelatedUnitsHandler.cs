@@ -20,6 +20,7 @@ internal sealed class ImportRelatedUnitsHandler(IDbSession db, ICurrentUser user
     public async ValueTask<ImportResult> Handle(ImportRelatedUnits command, CancellationToken ct)
     {
         if (!user.IsStaff() || user.Role == Role.Reviewer) throw new ForbiddenException("仅管理员可导入关联单位数据");
+        db.UseLongCommandTimeout();
         var connection = await db.ConnectionAsync(ct);
         await db.ExecuteAsync("""
             CREATE TEMP TABLE related_import (line bigint, credit_code text, related_credit_code text, related_name text, relation_type text,

@@ -24,6 +24,7 @@ internal sealed class ImportUnitsHandler(IDbSession db, ICurrentUser user, Impor
     public async ValueTask<ImportResult> Handle(ImportUnits command, CancellationToken ct)
     {
         if (!user.IsStaff() || user.Role == Role.Reviewer) throw new ForbiddenException("仅管理员可导入单位登记数据");
+        db.UseLongCommandTimeout();
         var connection = await db.ConnectionAsync(ct);
         await db.ExecuteAsync("""
             CREATE TEMP TABLE units_import (line bigint, credit_code text, name text, unit_type text, region_code text, federation_code text,
