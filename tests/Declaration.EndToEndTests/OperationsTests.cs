@@ -31,7 +31,8 @@ public sealed partial class OperationsTests
             Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.OK));
             Assert.That(readyBody.RootElement.GetProperty("status").GetString(), Is.AnyOf("Healthy", "Degraded"));
             Assert.That(checks.GetProperty("postgresql").GetProperty("status").GetString(), Is.EqualTo("Healthy"));
-            Assert.That(checks.GetProperty("masstransit-bus").GetProperty("status").GetString(), Is.EqualTo("Healthy"));
+            // Without RabbitMQ the events travel inside PostgreSQL: there is no bus to check (the cluster test checks it with one).
+            Assert.That(checks.TryGetProperty("masstransit-bus", out _), Is.False);
             // Every module's outbox is read: its pending rows and the age of the oldest.
             Assert.That(checks.GetProperty("outbox").GetProperty("data").EnumerateObject().Select(p => p.Name),
                 Is.SupersetOf(new[] { "units", "placement", "certification", "annual_review", "notices" }));
@@ -99,7 +100,7 @@ public sealed partial class OperationsTests
             Assert.That(paths.Select(p => p.Name), Has.All.StartWith("/api/"), "pages, health and metrics are not part of the API");
             Assert.That(paths.Select(p => p.Name), Is.SupersetOf(new[] { "/api/units/me", "/api/placements", "/api/placements/{id}", "/api/levy", "/api/notices" }));
             Assert.That(operations, Has.Count.GreaterThanOrEqualTo(55));
-            Assert.That(tags, Is.SupersetOf(new[] { "单位 Units", "申报人员 Placement", "认证与审核 Certification", "年审认证 AnnualReview", "通知公告 Notices", "残保金测算 LevyCalculator" }));
+            Assert.That(tags, Is.SupersetOf(new[] { "单位 Units", "申报人员 Placement", "认证结果与人工审核 Review", "安全 Security", "年审认证 AnnualReview", "通知公告 Notices", "残保金测算 LevyCalculator" }));
             Assert.That(document.RootElement.GetProperty("info").GetProperty("title").GetString(), Does.Contain("API"));
         });
     }

@@ -18,7 +18,8 @@ internal static class ApiDocument
     {
         ["UnitsApi"] = "单位 Units",
         ["PlacementApi"] = "申报人员 Placement",
-        ["CertificationApi"] = "认证与审核 Certification",
+        ["ReviewApi"] = "认证结果与人工审核 Review",
+        ["SecurityApi"] = "安全 Security",
         ["AnnualReviewApi"] = "年审认证 AnnualReview",
         ["NoticesApi"] = "通知公告 Notices",
         ["LevyApi"] = "残保金测算 LevyCalculator",

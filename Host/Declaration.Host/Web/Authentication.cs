@@ -138,17 +138,6 @@ internal sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeO
 /// <summary>Writes an RFC 7807 problem with a Chinese detail (for refusals made outside the mediator: authentication, antiforgery, rate limits).</summary>
 internal static class ProblemWriter
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    public static async Task WriteAsync(HttpContext context, int status, string detail)
-    {
-        if (context.Response.HasStarted) return;
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/problem+json; charset=utf-8";
-        var title = status switch { 400 => "输入有误", 401 => "未登录", 403 => "无权访问", 404 => "未找到", 413 => "请求内容过大", 415 => "内容类型不受支持", 429 => "请求过于频繁", _ => "错误" };
-        await context.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, object?>
-        {
-            ["type"] = $"https://httpstatuses.io/{status}", ["title"] = title, ["status"] = status, ["detail"] = detail, ["instance"] = context.Request.Path.Value,
-        }, Json));
-    }
+    public static Task WriteAsync(HttpContext context, int status, string detail) =>
+        context.Response.HasStarted ? Task.CompletedTask : ApiProblems.WriteAsync(context, status, detail);
 }
