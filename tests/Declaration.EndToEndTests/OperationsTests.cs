@@ -143,7 +143,7 @@ public sealed partial class OperationsTests
         await AssertProblemAsync(missing, 404, "未找到");
         await AssertProblemAsync(method, 405, "不支持该请求方法");
         await AssertProblemAsync(mediaType, 415, "不支持的内容类型");
-        await AssertProblemAsync(badJson, 400, "请求有误");
+        await AssertProblemAsync(badJson, 400, "输入有误");
 
         // Pages: the sign-in redirect and the HTML error page stay as they were.
         var page = await anonymous.GetAsync("/Unit/Profile");

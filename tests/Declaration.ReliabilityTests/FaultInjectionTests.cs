@@ -37,7 +37,7 @@ public sealed class FaultInjectionTests
     public async Task StartAsync()
     {
         _server = await PostgresServer.StartAsync("faults");
-        var seeded = await CliRunner.RunAsync(_server.ConnectionString, "seed-demo");
+        var seeded = await CliRunner.RunAsync(_server.ConnectionString, new Dictionary<string, string?> { ["DOTNET_ENVIRONMENT"] = "Demo" }, "seed-demo");
         Assert.That(seeded.ExitCode, Is.Zero, seeded.StandardError);
     }
 
@@ -170,7 +170,7 @@ public sealed class FaultInjectionTests
         new("bulk-confirm", (w, r) => w.BulkConfirmAsync()),
         new("return", (w, r) => w.ReturnAsync(r)),
         new("certify the year", (w, r) => w.CertifyYearAsync(r)),
-        new("reopen", (w, r) => w.ReopenAsync(r)),
+        new("reopen", (w, r) => w.ReopenAsync(r)), new("reopen", (w, r) => w.ReopenAsync(r)),
     ];
 
     /// <summary>The clerks of units A and B, their reviewers, and the persons the test declared.</summary>

@@ -6,7 +6,8 @@ namespace Declaration.Host.Web;
 /// <summary>
 /// Every error of <c>/api</c> is <c>application/problem+json</c> (RFC 9457) with a Chinese title and detail: the statuses the
 /// framework answers with an empty body (401, 403, 404, 405, 415, 400 on an unreadable body…) and unhandled exceptions (500,
-/// without internals). <see cref="AppExceptionMiddleware"/> writes the solution's own errors. Pages keep their HTML error page.
+/// without internals). <see cref="AppExceptionMiddleware"/> writes the solution's own errors with the same titles. Pages keep their
+/// HTML error page.
 /// </summary>
 internal static class ApiProblems
 {
@@ -16,7 +17,7 @@ internal static class ApiProblems
 
     public static (string Title, string Detail) Describe(int status) => status switch
     {
-        400 => ("请求有误", "请求的格式或参数不正确，请检查后重试。"),
+        400 => ("输入有误", "请求的格式或参数不正确，请检查后重试。"),
         401 => ("未登录", "请先登录（或登录已过期），再访问此接口。"),
         403 => ("无权访问", "当前账号无权执行此操作。"),
         404 => ("未找到", "请求的资源或接口不存在。"),

@@ -87,7 +87,7 @@ internal sealed class AppExceptionMiddleware(RequestDelegate next)
         var problem = new Dictionary<string, object?>
         {
             ["type"] = $"https://httpstatuses.io/{ex.StatusCode}",
-            ["title"] = ex.StatusCode switch { 400 => "输入有误", 403 => "无权访问", 404 => "未找到", 409 => "数据已被他人修改", 422 => "业务规则不允许", _ => "错误" },
+            ["title"] = ApiProblems.Describe(ex.StatusCode).Title,
             ["status"] = ex.StatusCode,
             ["detail"] = ex.Message,
             ["instance"] = context.Request.Path.Value,
