@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what this project needs and a fresh Debian machine lacks. Usage: scripts/ensure-deps.sh [run|test|cluster]
+# Installs what this project needs and a fresh Debian machine lacks. Usage: scripts/ensure-deps.sh [run|test|cluster|bench]
 set -euo pipefail
 mode="${1:-run}"
 need=()
@@ -15,6 +15,10 @@ if [ "$mode" = "test" ] || [ "$mode" = "cluster" ]; then
   # The multi-host mode (scripts/cluster) and its test: the broker, the reverse proxy, setpriv (util-linux).
   [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+fi
+if [ "$mode" = "bench" ]; then
+  # The load benchmark (benchmarks/Declaration.Benchmarks load) drives the host with wrk.
+  command -v wrk >/dev/null 2>&1 || need+=(wrk)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then

@@ -31,19 +31,34 @@ internal sealed class Generator
     public List<string> Persons { get; } = [];
     private readonly Random _random = new(20250101);
 
-    public Generator(int scale)
+    /// <summary>Units <c>[LargeFrom, LargeFrom + largeUnits)</c> have exactly <c>largeSize</c> placements each (no agency); the last
+    /// <c>reserveUnits</c> units have none (the load benchmark declares into them) but <c>poolPerReserve</c> insured persons each,
+    /// with linkage data paid by that unit and no placement. With the defaults the data is the certification benchmark's.</summary>
+    public Generator(int scale, int largeUnits = 0, int largeSize = 200, int reserveUnits = 0, int poolPerReserve = 0)
     {
         var unitCount = Math.Max(20, scale / 20);
         var agencies = Math.Max(1, unitCount / 50);
+        LargeFrom = agencies;
+        LargeCount = largeUnits;
+        ReserveFrom = unitCount - reserveUnits;
         for (var i = 0; i < unitCount; i++)
         {
             var region = Regions[i % Regions.Length];
             int? agency = i >= agencies && _random.NextDouble() < 0.10 ? _random.Next(agencies) : null;
+            if (IsLarge(i) || i >= ReserveFrom) agency = null;
             Units.Add(new BenchUnit(Guid.CreateVersion7(), CreditCode(region, i), region, agency, _random.NextDouble() < 0.05));
         }
+        for (var l = 0; l < largeUnits; l++)
+            for (var k = 0; k < largeSize && Placements.Count < scale; k++)
+            {
+                Persons.Add(IdNumber(Persons.Count));
+                Placements.Add(NewPlacement(LargeFrom + l, Persons.Count - 1, false));
+            }
+        var first = agencies + largeUnits;
+        var regular = ReserveFrom - first;
         while (Placements.Count < scale)
         {
-            var unit = agencies + _random.Next(unitCount - agencies);
+            var unit = first + _random.Next(regular);
             var person = Persons.Count;
             Persons.Add(IdNumber(person));
             var u = Units[unit];
@@ -54,7 +69,24 @@ internal sealed class Generator
             if (viaAgency && Placements.Count < scale && _random.NextDouble() < 0.33)
                 Placements.Add(NewPlacement(u.Agency!.Value, person, false) with { PaidByAgency = true, Gaps = placement.Gaps });
         }
+        for (var r = ReserveFrom; r < unitCount; r++)
+            for (var k = 0; k < poolPerReserve; k++)
+            {
+                Persons.Add(IdNumber(Persons.Count));
+                Pool.Add(NewPlacement(r, Persons.Count - 1, false));
+            }
     }
+
+    public int LargeFrom { get; }
+    public int LargeCount { get; }
+    public int ReserveFrom { get; }
+
+    /// <summary>Insured persons of the reserved units: linkage data, no placement (the load benchmark declares them).</summary>
+    public List<BenchPlacement> Pool { get; } = [];
+
+    public bool IsLarge(int unit) => unit >= LargeFrom && unit < LargeFrom + LargeCount;
+
+    public static string IdNumberOf(int person) => IdNumber(person);
 
     private BenchPlacement NewPlacement(int unit, int person, bool viaAgency)
     {
@@ -109,6 +141,7 @@ internal sealed class Generator
             w.WriteLine("330212,2025-07-01,2590");
         })));
         var rnd = new Random(7);
+        _certificates = new (byte, byte, byte)[Persons.Count];
         files.Add(("certificates", Write("certificates.csv", "id_number,name,certificate_type,certificate_number,category,level,issued_on,valid_until,revoked_on", w =>
         {
             for (var p = 0; p < Persons.Count; p++)
@@ -116,16 +149,23 @@ internal sealed class Generator
                 var roll = rnd.NextDouble();
                 if (roll < 0.03) continue;
                 var id = Persons[p];
-                if (roll < 0.05) { w.WriteLine($"{id},某人,veteran,JUN{p:D9},,{1 + rnd.Next(6)},2012-01-01,,"); continue; }
+                if (roll < 0.05)
+                {
+                    var veteranLevel = 1 + rnd.Next(6);
+                    _certificates[p] = (2, 0, (byte)veteranLevel);
+                    w.WriteLine($"{id},某人,veteran,JUN{p:D9},,{veteranLevel},2012-01-01,,");
+                    continue;
+                }
                 var category = 1 + rnd.Next(7);
                 var level = 1 + rnd.Next(4);
+                _certificates[p] = (1, (byte)category, (byte)level);
                 var until = roll < 0.10 ? "2025-06-30" : "";
                 w.WriteLine($"{id},某人,disability,{id}{category}{level},{category},{level},2014-03-01,{until},");
             }
         })));
         // Social insurance and wages: one pension row (and one wage row) per person-month, paid by the unit or its agency, with gaps.
-        var byPerson = new Dictionary<int, BenchPlacement>(Placements.Count);
-        foreach (var pl in Placements) byPerson.TryAdd(pl.Person, pl);
+        var byPerson = new Dictionary<int, BenchPlacement>(Placements.Count + Pool.Count);
+        foreach (var pl in Placements.Concat(Pool)) byPerson.TryAdd(pl.Person, pl);
         files.Add(("social-insurance", Write("social-insurance.csv", "id_number,payer_credit_code,month,insurance_type,paid", w =>
         {
             foreach (var (person, pl) in byPerson)
@@ -147,13 +187,73 @@ internal sealed class Generator
         return files;
     }
 
+    private (byte Type, byte Category, byte Level)[] _certificates = [];
+
+    /// <summary>The contract start of every generated placement.</summary>
+    public static readonly DateOnly ContractStart = new(2015, 1, 1);
+
+    /// <summary>
+    /// What a unit declares as the person's certificate (after <see cref="WriteFiles"/>): the registry's number; a person missing from
+    /// the registry declares a disability certificate of category 4, level 4 all the same (the engine then finds none).
+    /// </summary>
+    public (string Type, string Number) DeclaredCertificate(int person) => _certificates[person] switch
+    {
+        (2, _, _) => ("veteran", $"JUN{person:D9}"),
+        (1, var c, var l) => ("disability", $"{Persons[person]}{c}{l}"),
+        _ => ("disability", Persons[person] + "44"),
+    };
+
+    /// <summary>The ids of <see cref="Placements"/> (in order), as <see cref="LoadUnitsAndPlacementsAsync"/> stored them.</summary>
+    public Guid[] PlacementIds { get; private set; } = [];
+
     private string Payer(BenchPlacement pl) => pl.PaidByAgency && Units[pl.Unit].Agency is { } a ? Units[a].CreditCode : Units[pl.Unit].CreditCode;
 
     /// <summary>The unit projection, related units and placement facts (as CertifyPlacement would store them), by COPY.</summary>
-    public async Task LoadUnitsAndPlacementsAsync(string connectionString, IPersonalDataProtector protector)
+    public async Task LoadUnitsAndPlacementsAsync(string connectionString, IPersonalDataProtector protector, bool projections = true)
     {
         await using var c = new NpgsqlConnection(connectionString);
         await c.OpenAsync();
+        PlacementIds = Placements.Select(_ => Guid.CreateVersion7()).ToArray();
+        if (projections) await LoadUnitProjectionAsync(c);
+        await using (var w = await c.BeginBinaryImportAsync("""
+            COPY certification.placement (id, unit_id, credit_code, business_year, id_hash, employment_start, employment_end, contract_type, contract_start,
+                contract_end, contract_ok, monthly_wage, retirement_base50, age16_month, retirement_month, locked, updated_at) FROM STDIN (FORMAT BINARY)
+            """))
+        {
+            var now = DateTimeOffset.UtcNow;
+            for (var k = 0; k < Placements.Count; k++)
+            {
+                var p = Placements[k];
+                var id = Persons[p.Person];
+                var unit = Units[p.Unit];
+                var contractStart = ContractStart;
+                await w.StartRowAsync();
+                await w.WriteAsync(PlacementIds[k], NpgsqlDbType.Uuid);
+                await w.WriteAsync(unit.Id, NpgsqlDbType.Uuid);
+                await w.WriteAsync(unit.CreditCode, NpgsqlDbType.Text);
+                await w.WriteAsync(2025, NpgsqlDbType.Integer);
+                await w.WriteAsync(protector.BlindIndex(id), NpgsqlDbType.Bytea);
+                await w.WriteAsync(p.EmploymentStart, NpgsqlDbType.Date);
+                if (p.EmploymentEnd is { } e) await w.WriteAsync(e, NpgsqlDbType.Date); else await w.WriteNullAsync();
+                await w.WriteAsync(p.ContractType, NpgsqlDbType.Text);
+                await w.WriteAsync(contractStart, NpgsqlDbType.Date);
+                if (p.ContractEnd is { } ce) await w.WriteAsync(ce, NpgsqlDbType.Date); else await w.WriteNullAsync();
+                await w.WriteAsync(WorkingAge.ContractLongEnough(p.ContractType, contractStart, p.ContractEnd), NpgsqlDbType.Boolean);
+                await w.WriteAsync((decimal)p.Wage, NpgsqlDbType.Numeric);
+                var base50 = p.Base50 && !Identifiers.IsMale(id);
+                await w.WriteAsync(base50, NpgsqlDbType.Boolean);
+                await w.WriteAsync(WorkingAge.Age16Month(Identifiers.BirthDate(id)), NpgsqlDbType.Date);
+                await w.WriteAsync(WorkingAge.RetirementMonth(id, base50), NpgsqlDbType.Date);
+                await w.WriteAsync(false, NpgsqlDbType.Boolean);
+                await w.WriteAsync(now, NpgsqlDbType.TimestampTz);
+            }
+            await w.CompleteAsync();
+        }
+    }
+
+    /// <summary>Certification's projection of the units and their related units (what UnitProfileChanged / RelatedUnitsChanged leave).</summary>
+    private async Task LoadUnitProjectionAsync(NpgsqlConnection c)
+    {
         await using (var w = await c.BeginBinaryImportAsync("COPY certification.unit (id, credit_code, name, region_code, federation_code, updated_at) FROM STDIN (FORMAT BINARY)"))
         {
             foreach (var u in Units)
@@ -191,39 +291,6 @@ internal sealed class Generator
                     await w.WriteAsync(new DateOnly(2025, 7, 1), NpgsqlDbType.Date);
                     await w.WriteAsync(new DateOnly(2025, 12, 31), NpgsqlDbType.Date);
                 }
-            }
-            await w.CompleteAsync();
-        }
-        await using (var w = await c.BeginBinaryImportAsync("""
-            COPY certification.placement (id, unit_id, credit_code, business_year, id_hash, employment_start, employment_end, contract_type, contract_start,
-                contract_end, contract_ok, monthly_wage, retirement_base50, age16_month, retirement_month, locked, updated_at) FROM STDIN (FORMAT BINARY)
-            """))
-        {
-            var now = DateTimeOffset.UtcNow;
-            foreach (var p in Placements)
-            {
-                var id = Persons[p.Person];
-                var unit = Units[p.Unit];
-                var contractStart = new DateOnly(2015, 1, 1);
-                await w.StartRowAsync();
-                await w.WriteAsync(Guid.CreateVersion7(), NpgsqlDbType.Uuid);
-                await w.WriteAsync(unit.Id, NpgsqlDbType.Uuid);
-                await w.WriteAsync(unit.CreditCode, NpgsqlDbType.Text);
-                await w.WriteAsync(2025, NpgsqlDbType.Integer);
-                await w.WriteAsync(protector.BlindIndex(id), NpgsqlDbType.Bytea);
-                await w.WriteAsync(p.EmploymentStart, NpgsqlDbType.Date);
-                if (p.EmploymentEnd is { } e) await w.WriteAsync(e, NpgsqlDbType.Date); else await w.WriteNullAsync();
-                await w.WriteAsync(p.ContractType, NpgsqlDbType.Text);
-                await w.WriteAsync(contractStart, NpgsqlDbType.Date);
-                if (p.ContractEnd is { } ce) await w.WriteAsync(ce, NpgsqlDbType.Date); else await w.WriteNullAsync();
-                await w.WriteAsync(WorkingAge.ContractLongEnough(p.ContractType, contractStart, p.ContractEnd), NpgsqlDbType.Boolean);
-                await w.WriteAsync((decimal)p.Wage, NpgsqlDbType.Numeric);
-                var base50 = p.Base50 && !Identifiers.IsMale(id);
-                await w.WriteAsync(base50, NpgsqlDbType.Boolean);
-                await w.WriteAsync(WorkingAge.Age16Month(Identifiers.BirthDate(id)), NpgsqlDbType.Date);
-                await w.WriteAsync(WorkingAge.RetirementMonth(id, base50), NpgsqlDbType.Date);
-                await w.WriteAsync(false, NpgsqlDbType.Boolean);
-                await w.WriteAsync(now, NpgsqlDbType.TimestampTz);
             }
             await w.CompleteAsync();
         }

@@ -25,6 +25,7 @@ namespace Declaration.Benchmarks;
 /// sample (extrapolated) and the process's peak memory.
 /// Usage: dotnet run -c Release --project benchmarks/Declaration.Benchmarks -- [--scale 1000000] [--sample 2000] [--runs 3] [--reuse]
 /// DECLARATION_DB selects a database (it is wiped of Certification data); otherwise a throwaway local cluster is started.
+/// <c>load …</c> runs the load benchmark instead (<see cref="LoadBenchmark"/>).
 /// </summary>
 internal static class Program
 {
@@ -32,6 +33,7 @@ internal static class Program
 
     private static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "load") return await LoadBenchmark.RunAsync(args[1..]);
         var scale = Option(args, "--scale", 1_000_000);
         var sample = Option(args, "--sample", 2_000);
         var runs = Math.Max(1, Option(args, "--runs", 3));
