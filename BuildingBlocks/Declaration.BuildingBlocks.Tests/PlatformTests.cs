@@ -52,7 +52,7 @@ public sealed class PlatformTests
     {
         var errors = new ImportErrors();
         var ex = Assert.Throws<ImportRejectedException>(() =>
-            CsvFile.Read(Stream("a,zzz\n1,2\n"), ["a", "b"], [], errors, _ => Assert.Fail("no row may be read"), CancellationToken.None));
+            TabularFile.ReadCsv(Stream("a,zzz\n1,2\n"), ["a", "b"], [], errors, _ => Assert.Fail("no row may be read"), CancellationToken.None));
         Assert.That(ex!.Errors.Select(e => e.ToString()), Has.Some.Contains("zzz").And.Some.Contains("缺少必需的列"));
     }
 
@@ -61,7 +61,7 @@ public sealed class PlatformTests
     {
         var lines = new List<(long, string?)>();
         var errors = new ImportErrors();
-        CsvFile.Read(Stream("\uFEFFa,b\n1,\"x\ny\"\n2,z\n"), ["a", "b"], [], errors, row => lines.Add((row.Line, row.Get("a"))), CancellationToken.None);
+        TabularFile.ReadCsv(Stream("\uFEFFa,b\n1,\"x\ny\"\n2,z\n"), ["a", "b"], [], errors, row => lines.Add((row.Line, row.Get("a"))), CancellationToken.None);
         Assert.That(lines, Is.EqualTo(new[] { (2L, (string?)"1"), (4L, "2") }));
     }
 
@@ -69,7 +69,7 @@ public sealed class PlatformTests
     public void Csv_TypedCells_RecordLineNumberedErrors()
     {
         var errors = new ImportErrors();
-        CsvFile.Read(Stream("d,n\n2024-13-01,-1\n2024-01-01,5\n"), ["d", "n"], [], errors, row =>
+        TabularFile.ReadCsv(Stream("d,n\n2024-13-01,-1\n2024-01-01,5\n"), ["d", "n"], [], errors, row =>
         {
             row.Date("d", true);
             row.Decimal("n", true);
