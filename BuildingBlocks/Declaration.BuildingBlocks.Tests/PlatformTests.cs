@@ -78,6 +78,23 @@ public sealed class PlatformTests
     }
 
     [Test]
+    public async Task CsvDownloads_HaveABom_AndNeutraliseEveryFormulaLead_WhileMachineFilesStayExact()
+    {
+        string[] cells = ["=1+1", "+86", "-2", "@SUM(A1)", "\tx", "\rx", "plain", "a,b"];
+        using var forPeople = new MemoryStream();
+        await using (var w = new CsvWriter(forPeople, forSpreadsheet: true)) await w.WriteRowAsync(cells);
+        using var forMachines = new MemoryStream();
+        await using (var w = new CsvWriter(forMachines, forSpreadsheet: false)) await w.WriteRowAsync(cells);
+        var people = forPeople.ToArray();
+        Assert.Multiple(() =>
+        {
+            Assert.That(people.Take(3), Is.EqualTo(new byte[] { 0xEF, 0xBB, 0xBF }));
+            Assert.That(System.Text.Encoding.UTF8.GetString(people, 3, people.Length - 3), Is.EqualTo("'=1+1,'+86,'-2,'@SUM(A1),'\tx,\"'\rx\",plain,\"a,b\"\n"));
+            Assert.That(System.Text.Encoding.UTF8.GetString(forMachines.ToArray()), Is.EqualTo("=1+1,+86,-2,@SUM(A1),\tx,\"\rx\",plain,\"a,b\"\n"));
+        });
+    }
+
+    [Test]
     public void ImportErrors_KeepTheFirstHundred_AndCountAll()
     {
         var errors = new ImportErrors();

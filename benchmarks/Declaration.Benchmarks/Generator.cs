@@ -31,9 +31,9 @@ internal sealed class Generator
     public List<string> Persons { get; } = [];
     private readonly Random _random = new(20250101);
 
-    public Generator(int scale)
+    public Generator(int scale, int? units = null)
     {
-        var unitCount = Math.Max(20, scale / 20);
+        var unitCount = units ?? Math.Max(20, scale / 20);
         var agencies = Math.Max(1, unitCount / 50);
         for (var i = 0; i < unitCount; i++)
         {
@@ -142,6 +142,58 @@ internal sealed class Generator
                 var payer = Payer(pl);
                 for (var m = 1; m <= 12; m++)
                     if (m != pl.Gaps) w.WriteLine($"{Persons[person]},{payer},2025-{m:D2},{pl.Wage}.00");
+            }
+        })));
+        return files;
+    }
+
+    /// <summary>
+    /// Every file of a placements import, as an administrator would load them through <c>./declaration import</c>: units, related units,
+    /// the linkage files, and the <c>placements</c> file itself (FORMATS.md columns). Returns (kind, path) in import order.
+    /// </summary>
+    public List<(string Kind, string Path)> WriteImportFiles(string dir)
+    {
+        var files = new List<(string, string)>();
+        string Write(string name, string header, Action<StreamWriter> rows)
+        {
+            var path = Path.Combine(dir, name);
+            using var w = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 20) { NewLine = "\n" };
+            w.WriteLine(header);
+            rows(w);
+            return path;
+        }
+        files.Add(("units", Write("units.csv", "credit_code,name,unit_type,region_code,federation_code,tax_authority_code,legal_representative,legal_phone,contact_name,contact_mobile", w =>
+        {
+            foreach (var u in Units)
+                w.WriteLine($"{u.CreditCode},单位{u.CreditCode[^7..]},enterprise,{u.Region},{u.Region},T{u.Region},法人,0571-87001234,经办人,13800571234");
+        })));
+        files.Add(("related-units", Write("related-units.csv", "credit_code,related_credit_code,related_name,relation_type,valid_from,valid_to", w =>
+        {
+            for (var i = 0; i < Units.Count; i++)
+            {
+                var u = Units[i];
+                if (u.Agency is { } a) w.WriteLine($"{u.CreditCode},{Units[a].CreditCode},派遣机构,labor_dispatch,2024-01-01,");
+                var agent = Units[(i + 1) % Units.Count];
+                if (u.PayrollAgent && agent.CreditCode != u.CreditCode) w.WriteLine($"{u.CreditCode},{agent.CreditCode},代发机构,payroll_agent,2025-07-01,2025-12-31");
+            }
+        })));
+        files.AddRange(WriteFiles(dir));
+        var certificates = new Dictionary<string, string>();
+        foreach (var line in File.ReadLines(Path.Combine(dir, "certificates.csv")).Skip(1))
+        {
+            var cells = line.Split(',');
+            certificates[cells[0]] = cells[2] + "," + cells[3];
+        }
+        files.Add(("placements", Write("placements.csv", "credit_code,business_year,id_number,name,certificate_type,certificate_number,employment_start,employment_end,contract_type,contract_start,contract_end,monthly_wage,retirement_base,phone", w =>
+        {
+            foreach (var p in Placements)
+            {
+                var id = Persons[p.Person];
+                var certificate = certificates.GetValueOrDefault(id, $"disability,{id}42");
+                var base50 = p.Base50 && !Identifiers.IsMale(id) ? "50" : "";
+                w.WriteLine(string.Join(',', Units[p.Unit].CreditCode, "2025", id, "某人", certificate, p.EmploymentStart.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                    p.EmploymentEnd?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), p.ContractType, "2015-01-01",
+                    p.ContractEnd?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), p.Wage.ToString(CultureInfo.InvariantCulture), base50, ""));
             }
         })));
         return files;

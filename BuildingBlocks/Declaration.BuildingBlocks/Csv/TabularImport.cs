@@ -232,7 +232,9 @@ public static class TabularFile
                 if (!string.Equals(name, column.Name, StringComparison.Ordinal)) errors.Labels[column.Name] = name;
             }
         }
-        foreach (var c in columns.Where(c => c.Required && !row.Index.ContainsKey(c.Name))) errors.Add(1, c.Header ?? c.Name, "缺少必需的列");
+        var templateHeaders = errors.Labels.Count > 0;
+        foreach (var c in columns.Where(c => c.Required && !row.Index.ContainsKey(c.Name)))
+            errors.Add(1, templateHeaders ? c.Header ?? c.Name : c.Name, "缺少必需的列");
         if (known == 0 && header.Count > 0)
             throw new ImportRejectedException([new ImportError(1, string.Empty,
                 $"{table.Description}的第1行不是导入文件的表头（应为 {string.Join("、", columns.Where(c => c.Required).Select(c => c.Header ?? c.Name))} 等列）" +

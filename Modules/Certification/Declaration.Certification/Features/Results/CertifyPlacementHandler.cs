@@ -1,3 +1,4 @@
+using Declaration.BuildingBlocks.Application;
 using Declaration.BuildingBlocks.Data;
 using Declaration.BuildingBlocks.Domain;
 using Declaration.BuildingBlocks.Errors;
@@ -117,7 +118,7 @@ internal sealed class StagedCertificationHandlers(StagedCertification staged)
 /// temporary tables, whatever the number of placements.
 /// </summary>
 internal sealed class StagedCertification(IDbSession db, ISender sender, IPersonalDataProtector protector, UnitProjection units, CertificationEngine engine,
-    DeliverySignal signal, TimeProvider clock)
+    DeliverySignal signal, ICurrentUser user, TimeProvider clock)
 {
     private const string Table = "cert_staged";
 
@@ -178,8 +179,16 @@ internal sealed class StagedCertification(IDbSession db, ISender sender, IPerson
             throw new ConflictException("该申报记录的单位或年度与已登记的不一致");
 
         // The units, as Units has them now (never dependent on event timing), once each.
+        // Only units whose projection is behind Units are refreshed (one query each way for the rest).
         var unitIds = await db.QueryAsync<Guid>($"SELECT DISTINCT unit_id FROM {Table}", null, ct);
-        foreach (var unitId in unitIds) await units.RefreshAsync(await sender.Send(new GetUnitFacts(unitId), ct), ct);
+        var held = (await db.QueryAsync<(Guid Id, int Version, int RelatedVersion)>(
+            "SELECT id, version, related_version FROM certification.unit WHERE id = ANY(@ids)", new { ids = unitIds.ToArray() }, ct)).ToDictionary(u => u.Id);
+        var facts = new List<UnitFactsDto>();
+        if (user.Role is Role.Admin or Role.System) facts.AddRange(await sender.Send(new GetUnitFactsMany(unitIds), ct));
+        else foreach (var id in unitIds) facts.Add(await sender.Send(new GetUnitFacts(id), ct));
+        foreach (var unit in facts)
+            if (!held.TryGetValue(unit.UnitId, out var h) || h.Version != unit.Version || h.RelatedVersion != unit.RelatedVersion)
+                await units.RefreshAsync(unit, ct);
 
         var now = clock.GetUtcNow();
         await db.ExecuteAsync($"""

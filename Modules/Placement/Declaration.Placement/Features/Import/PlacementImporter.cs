@@ -91,6 +91,8 @@ internal sealed class PlacementImporter(IDbSession db, ISender sender, IPersonal
         // Units: the employer's own only; otherwise every credit code must be a registered unit.
         var known = new List<UnitDto>();
         var codes = await db.QueryAsync<string>($"SELECT DISTINCT credit_code FROM {table} ORDER BY 1", null, ct);
+        var registered = onlyUnit is not null ? new Dictionary<string, UnitDto> { [onlyUnit.CreditCode] = onlyUnit }
+            : (await sender.Send(new GetUnitsByCreditCodes(codes), ct)).ToDictionary(u => u.CreditCode, StringComparer.Ordinal);
         foreach (var code in codes)
         {
             if (onlyUnit is not null && !string.Equals(code, onlyUnit.CreditCode, StringComparison.Ordinal))
@@ -98,8 +100,7 @@ internal sealed class PlacementImporter(IDbSession db, ISender sender, IPersonal
                 await staged.ErrorsWhereAsync("credit_code = @code", new { code }, "credit_code", $"只能申报本单位（{onlyUnit.CreditCode}）的人员，不能导入其他单位 {code} 的数据", ct);
                 continue;
             }
-            var unit = onlyUnit ?? await sender.Send(new GetUnitByCreditCode(code), ct);
-            if (unit is null)
+            if (!registered.TryGetValue(code, out var unit))
             {
                 await staged.ErrorsWhereAsync("credit_code = @code", new { code }, "credit_code", $"未找到统一社会信用代码为 {code} 的单位（请先导入单位登记数据）", ct);
                 continue;
@@ -146,7 +147,7 @@ internal sealed class PlacementImporter(IDbSession db, ISender sender, IPersonal
         var result = new BulkDeclarationPreview(preview, errors.Kept.OrderBy(e => e.Line).ToList(), errors.Count);
         if (!commit) return (result, null);
         staged.ThrowIfRejected();
-        foreach (var unit in known) await units.RefreshAsync(unit, ct);
+        if (known.Count > 0) await units.RefreshAsync(known, ct);
         var imported = await import.CompleteAsync(staged, WriteAsync, PlacementWriter.Module, "导入安置人员", ct);
         return (result, imported);
     }
