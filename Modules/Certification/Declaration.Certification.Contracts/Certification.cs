@@ -112,6 +112,15 @@ public sealed record CertificateInfoDto(string CertificateType, string Certifica
 /// <summary>Imports of linkage data (FORMATS.md): certificates, social-insurance, wages, minimum-wages. Admin or system only.</summary>
 public sealed record ImportLinkageData(string Kind, Stream Content) : ICommand<ImportResult>;
 
+/// <summary>
+/// Placements whose person's certificates all end between <paramref name="From"/> and <paramref name="To"/> (inclusive): the latest
+/// end (valid_until) of the person's unrevoked certificates in the registry, matched by blind index. Of one unit (access-checked) or,
+/// for the system and admins, of every unit; optionally of one business year.
+/// </summary>
+public sealed record GetExpiringCertificates(DateOnly From, DateOnly To, Guid? UnitId, int? BusinessYear) : IQuery<IReadOnlyList<ExpiringCertificateDto>>;
+
+public sealed record ExpiringCertificateDto(Guid PlacementId, Guid UnitId, int BusinessYear, DateOnly ValidUntil);
+
 // Integration events published by Certification.
 
 /// <summary>A placement was certified at its owner's request (step 3, or a placements file); <paramref name="ResultVersion"/> orders results.</summary>
