@@ -90,3 +90,6 @@ public static class BusinessYears
     /// <summary>The years offered in year pickers: the current one and the two before it.</summary>
     public static IReadOnlyList<int> Recent(TimeProvider clock) => [Current(clock), Current(clock) - 1, Current(clock) - 2];
 }
+
+/// <summary>The year's progress unit by unit across the caller's jurisdiction, as an Excel workbook (staff; audited).</summary>
+public sealed record DownloadAnnualProgress(int BusinessYear) : IQuery<Declaration.BuildingBlocks.Application.FileDownload>;

@@ -146,3 +146,9 @@ public sealed record CertificateExpiryDto(Guid PlacementId, string MaskedName, s
 /// or the next 60 days raises one <see cref="CertificateExpiring"/> per (unit, person, expiry date), ever; returns how many were raised.
 /// </summary>
 public sealed record SendCertificateExpiryAlerts : ICommand<int>;
+
+/// <summary>The unit's placements of a year with their results, as an Excel workbook (the unit's clerk or staff; audited).</summary>
+public sealed record DownloadPlacementList(Guid UnitId, int BusinessYear) : IQuery<Declaration.BuildingBlocks.Application.FileDownload>;
+
+/// <summary>The reviewer's queue (the caller's jurisdiction, every page), as an Excel workbook (staff; audited).</summary>
+public sealed record DownloadReviewQueue(ReviewQueueKind Kind, int? BusinessYear) : IQuery<Declaration.BuildingBlocks.Application.FileDownload>;

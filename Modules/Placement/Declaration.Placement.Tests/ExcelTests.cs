@@ -270,4 +270,40 @@ public sealed class ExcelTests
         await Assert.ThrowsAsync<InputException>(() =>
             App.SendAsync(TestUsers.Employer(a.Id), new ConfirmBulkDeclaration(a.Id, new MemoryStream(new byte[21 * 1024 * 1024]), "大文件.csv")));
     }
+
+    [Test]
+    public async Task TheUnitsList_AndTheReviewQueue_DownloadAsWorkbooks_ForThoseAllowedOnly_AndAreAudited()
+    {
+        var (a, b) = await Seed.UnitsAsync(App);
+        await App.SendAsync(TestUsers.Admin, new ImportPlacements(Seed.Csv(
+            "credit_code,business_year,id_number,name,certificate_number,employment_start,contract_type,contract_start,monthly_wage",
+            $"{Seed.UnitA},2025,{Seed.Man},张三,{Seed.ManCertificate},2024-01-01,open_ended,2024-01-01,5000")));
+        var list = await App.SendAsync(TestUsers.Employer(a.Id), new DownloadPlacementList(a.Id, Seed.Year));
+        var queue = await App.SendAsync(Seed.ReviewerHangzhou, new DownloadReviewQueue(ReviewQueueKind.All, Seed.Year));
+        var ningbo = await App.SendAsync(Seed.ReviewerNingbo, new DownloadReviewQueue(ReviewQueueKind.All, Seed.Year));
+        List<List<string>> Rows(Stream content)
+        {
+            var copy = new MemoryStream();
+            content.CopyTo(copy);
+            using var doc = SpreadsheetDocument.Open(copy, false);
+            var part = (WorksheetPart)doc.WorkbookPart!.GetPartById(doc.WorkbookPart.Workbook.Sheets!.Elements<Sheet>().First().Id!);
+            return part.Worksheet.Descendants<Row>().Select(r => r.Elements<Cell>().Select(c => c.InnerText).ToList()).ToList();
+        }
+        var listRows = Rows(list.Content);
+        var queueRows = Rows(queue.Content);
+        var audited = await Seed.DbAsync(App, db => db.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM platform.audit_log WHERE entity_type = 'Download'", null, CancellationToken.None));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(list.FileName, Does.EndWith(".xlsx"));
+            Assert.That(listRows[0][0], Is.EqualTo("公民身份号码"));
+            Assert.That(listRows[1][0], Is.EqualTo("330102********2516"));
+            Assert.That(listRows[1], Does.Contain("待审核").And.Contain("12"), "state and the automatic result");
+            Assert.That(queueRows.Skip(1).Select(r => r[0]), Is.EqualTo(new[] { Seed.UnitA }));
+            Assert.That(Rows(ningbo.Content), Has.Count.EqualTo(1), "a reviewer sees only their jurisdiction");
+            Assert.That(audited, Is.EqualTo(3));
+            await Assert.ThrowsAsync<NotFoundException>(() => App.SendAsync(TestUsers.Employer(b.Id), new DownloadPlacementList(a.Id, Seed.Year)));
+            await Assert.ThrowsAsync<ForbiddenException>(() => App.SendAsync(TestUsers.Employer(a.Id), new DownloadReviewQueue(ReviewQueueKind.All, Seed.Year)));
+        });
+    }
 }
