@@ -186,9 +186,7 @@ internal sealed class StagedCertification(IDbSession db, ISender sender, IPerson
         var facts = new List<UnitFactsDto>();
         if (user.Role is Role.Admin or Role.System) facts.AddRange(await sender.Send(new GetUnitFactsMany(unitIds), ct));
         else foreach (var id in unitIds) facts.Add(await sender.Send(new GetUnitFacts(id), ct));
-        foreach (var unit in facts)
-            if (!held.TryGetValue(unit.UnitId, out var h) || h.Version != unit.Version || h.RelatedVersion != unit.RelatedVersion)
-                await units.RefreshAsync(unit, ct);
+        await units.RefreshAsync(facts.Where(u => !held.TryGetValue(u.UnitId, out var h) || h.Version != u.Version || h.RelatedVersion != u.RelatedVersion).ToList(), ct);
 
         var now = clock.GetUtcNow();
         await db.ExecuteAsync($"""

@@ -9,6 +9,7 @@ using Declaration.BuildingBlocks.Security;
 using Declaration.Placement.Contracts;
 using Declaration.Placement.Domain;
 using Declaration.Placement.Features.Projections;
+using Declaration.AnnualReview.Contracts;
 using Declaration.Certification.Contracts;
 using Declaration.Units.Contracts;
 using Mediator;
@@ -23,7 +24,7 @@ namespace Declaration.Placement.Features.Import;
 /// Certification in chunks through its staging contract — and submitted (AwaitingReview) as if the form had been filled, with their
 /// events and audit entries written set-wise; a row identical to the stored placement changes nothing. Memory holds one chunk.
 /// </summary>
-internal sealed class PlacementImporter(IDbSession db, ISender sender, IPersonalDataProtector protector, TabularImport import,
+internal sealed class PlacementImporter(IDbSession db, ISender sender, IPersonalDataProtector protector, TabularImport import, ICurrentUser user,
     DeclarationWindow window, CertificationGateway certification, UnitProjection units, IAuditLog audit, DeliverySignal signal, TimeProvider clock)
 {
     private const int PreviewLimit = 500;
@@ -116,14 +117,28 @@ internal sealed class PlacementImporter(IDbSession db, ISender sender, IPersonal
         var unitYears = await db.QueryAsync<(Guid UnitId, int Year, long Line)>(
             $"SELECT unit_id, business_year, min(line) FROM {table} WHERE unit_id IS NOT NULL GROUP BY unit_id, business_year", null, ct);
         var unlocked = new List<(Guid UnitId, int Year)>();
-        foreach (var (unitId, year, line) in unitYears)
+        if (onlyUnit is null && user.Role is Role.Admin or Role.System)
         {
-            try
+            foreach (var year in unitYears.GroupBy(u => u.Year))
             {
-                if ((await window.EnsureOpenAsync(unitId, year, ct)).ConfirmedEditable) unlocked.Add((unitId, year));
+                var answers = await sender.Send(new CheckDeclarationsOpen(year.Select(u => u.UnitId).ToList(), year.Key), ct);
+                foreach (var (unitId, y, line) in year)
+                {
+                    var answer = answers[unitId];
+                    if (!answer.Open) errors.Add(line, "business_year", $"{y}年度：{answer.Reason}");
+                    else if (answer.ConfirmedEditable) unlocked.Add((unitId, y));
+                }
             }
-            catch (BusinessRuleException ex) { errors.Add(line, "business_year", $"{year}年度：{ex.Message}"); }
         }
+        else
+            foreach (var (unitId, year, line) in unitYears)
+            {
+                try
+                {
+                    if ((await window.EnsureOpenAsync(unitId, year, ct)).ConfirmedEditable) unlocked.Add((unitId, year));
+                }
+                catch (BusinessRuleException ex) { errors.Add(line, "business_year", $"{year}年度：{ex.Message}"); }
+            }
 
         // A Confirmed placement changes only through an approved reopen.
         await staged.ErrorsWhereAsync("""
