@@ -52,7 +52,7 @@ public sealed class PlatformTests
     {
         var errors = new ImportErrors();
         var ex = Assert.Throws<ImportRejectedException>(() =>
-            CsvFile.Read(Stream("a,zzz\n1,2\n"), ["a", "b"], [], errors, _ => Assert.Fail("no row may be read"), CancellationToken.None));
+            TabularFile.ReadCsv(Stream("a,zzz\n1,2\n"), ["a", "b"], [], errors, _ => Assert.Fail("no row may be read"), CancellationToken.None));
         Assert.That(ex!.Errors.Select(e => e.ToString()), Has.Some.Contains("zzz").And.Some.Contains("缺少必需的列"));
     }
 
@@ -61,7 +61,7 @@ public sealed class PlatformTests
     {
         var lines = new List<(long, string?)>();
         var errors = new ImportErrors();
-        CsvFile.Read(Stream("\uFEFFa,b\n1,\"x\ny\"\n2,z\n"), ["a", "b"], [], errors, row => lines.Add((row.Line, row.Get("a"))), CancellationToken.None);
+        TabularFile.ReadCsv(Stream("\uFEFFa,b\n1,\"x\ny\"\n2,z\n"), ["a", "b"], [], errors, row => lines.Add((row.Line, row.Get("a"))), CancellationToken.None);
         Assert.That(lines, Is.EqualTo(new[] { (2L, (string?)"1"), (4L, "2") }));
     }
 
@@ -69,12 +69,29 @@ public sealed class PlatformTests
     public void Csv_TypedCells_RecordLineNumberedErrors()
     {
         var errors = new ImportErrors();
-        CsvFile.Read(Stream("d,n\n2024-13-01,-1\n2024-01-01,5\n"), ["d", "n"], [], errors, row =>
+        TabularFile.ReadCsv(Stream("d,n\n2024-13-01,-1\n2024-01-01,5\n"), ["d", "n"], [], errors, row =>
         {
             row.Date("d", true);
             row.Decimal("n", true);
         }, CancellationToken.None);
         Assert.That(errors.Kept.Select(e => (e.Line, e.Column)), Is.EqualTo(new[] { (2L, "d"), (2L, "n") }));
+    }
+
+    [Test]
+    public async Task CsvDownloads_HaveABom_AndNeutraliseEveryFormulaLead_WhileMachineFilesStayExact()
+    {
+        string[] cells = ["=1+1", "+86", "-2", "@SUM(A1)", "\tx", "\rx", "plain", "a,b"];
+        using var forPeople = new MemoryStream();
+        await using (var w = new CsvWriter(forPeople, forSpreadsheet: true)) await w.WriteRowAsync(cells);
+        using var forMachines = new MemoryStream();
+        await using (var w = new CsvWriter(forMachines, forSpreadsheet: false)) await w.WriteRowAsync(cells);
+        var people = forPeople.ToArray();
+        Assert.Multiple(() =>
+        {
+            Assert.That(people.Take(3), Is.EqualTo(new byte[] { 0xEF, 0xBB, 0xBF }));
+            Assert.That(System.Text.Encoding.UTF8.GetString(people, 3, people.Length - 3), Is.EqualTo("'=1+1,'+86,'-2,'@SUM(A1),'\tx,\"'\rx\",plain,\"a,b\"\n"));
+            Assert.That(System.Text.Encoding.UTF8.GetString(forMachines.ToArray()), Is.EqualTo("=1+1,+86,-2,@SUM(A1),\tx,\"\rx\",plain,\"a,b\"\n"));
+        });
     }
 
     [Test]

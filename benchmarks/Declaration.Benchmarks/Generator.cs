@@ -33,10 +33,10 @@ internal sealed class Generator
 
     /// <summary>Units <c>[LargeFrom, LargeFrom + largeUnits)</c> have exactly <c>largeSize</c> placements each (no agency); the last
     /// <c>reserveUnits</c> units have none (the load benchmark declares into them) but <c>poolPerReserve</c> insured persons each,
-    /// with linkage data paid by that unit and no placement. With the defaults the data is the certification benchmark's.</summary>
-    public Generator(int scale, int largeUnits = 0, int largeSize = 200, int reserveUnits = 0, int poolPerReserve = 0)
+    /// with linkage data paid by that unit and no placement. <paramref name="units"/>: the unit count (default scale / 20). With the defaults the data is the certification benchmark's.</summary>
+    public Generator(int scale, int? units = null, int largeUnits = 0, int largeSize = 200, int reserveUnits = 0, int poolPerReserve = 0)
     {
-        var unitCount = Math.Max(20, scale / 20);
+        var unitCount = units ?? Math.Max(20, scale / 20);
         var agencies = Math.Max(1, unitCount / 50);
         LargeFrom = agencies;
         LargeCount = largeUnits;
@@ -205,6 +205,58 @@ internal sealed class Generator
 
     /// <summary>The ids of <see cref="Placements"/> (in order), as <see cref="LoadUnitsAndPlacementsAsync"/> stored them.</summary>
     public Guid[] PlacementIds { get; private set; } = [];
+
+    /// <summary>
+    /// Every file of a placements import, as an administrator would load them through <c>./declaration import</c>: units, related units,
+    /// the linkage files, and the <c>placements</c> file itself (FORMATS.md columns). Returns (kind, path) in import order.
+    /// </summary>
+    public List<(string Kind, string Path)> WriteImportFiles(string dir)
+    {
+        var files = new List<(string, string)>();
+        string Write(string name, string header, Action<StreamWriter> rows)
+        {
+            var path = Path.Combine(dir, name);
+            using var w = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 20) { NewLine = "\n" };
+            w.WriteLine(header);
+            rows(w);
+            return path;
+        }
+        files.Add(("units", Write("units.csv", "credit_code,name,unit_type,region_code,federation_code,tax_authority_code,legal_representative,legal_phone,contact_name,contact_mobile", w =>
+        {
+            foreach (var u in Units)
+                w.WriteLine($"{u.CreditCode},单位{u.CreditCode[^7..]},enterprise,{u.Region},{u.Region},T{u.Region},法人,0571-87001234,经办人,13800571234");
+        })));
+        files.Add(("related-units", Write("related-units.csv", "credit_code,related_credit_code,related_name,relation_type,valid_from,valid_to", w =>
+        {
+            for (var i = 0; i < Units.Count; i++)
+            {
+                var u = Units[i];
+                if (u.Agency is { } a) w.WriteLine($"{u.CreditCode},{Units[a].CreditCode},派遣机构,labor_dispatch,2024-01-01,");
+                var agent = Units[(i + 1) % Units.Count];
+                if (u.PayrollAgent && agent.CreditCode != u.CreditCode) w.WriteLine($"{u.CreditCode},{agent.CreditCode},代发机构,payroll_agent,2025-07-01,2025-12-31");
+            }
+        })));
+        files.AddRange(WriteFiles(dir));
+        var certificates = new Dictionary<string, string>();
+        foreach (var line in File.ReadLines(Path.Combine(dir, "certificates.csv")).Skip(1))
+        {
+            var cells = line.Split(',');
+            certificates[cells[0]] = cells[2] + "," + cells[3];
+        }
+        files.Add(("placements", Write("placements.csv", "credit_code,business_year,id_number,name,certificate_type,certificate_number,employment_start,employment_end,contract_type,contract_start,contract_end,monthly_wage,retirement_base,phone", w =>
+        {
+            foreach (var p in Placements)
+            {
+                var id = Persons[p.Person];
+                var certificate = certificates.GetValueOrDefault(id, $"disability,{id}42");
+                var base50 = p.Base50 && !Identifiers.IsMale(id) ? "50" : "";
+                w.WriteLine(string.Join(',', Units[p.Unit].CreditCode, "2025", id, "某人", certificate, p.EmploymentStart.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                    p.EmploymentEnd?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), p.ContractType, "2015-01-01",
+                    p.ContractEnd?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), p.Wage.ToString(CultureInfo.InvariantCulture), base50, ""));
+            }
+        })));
+        return files;
+    }
 
     private string Payer(BenchPlacement pl) => pl.PaidByAgency && Units[pl.Unit].Agency is { } a ? Units[a].CreditCode : Units[pl.Unit].CreditCode;
 

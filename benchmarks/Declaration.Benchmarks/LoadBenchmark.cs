@@ -170,7 +170,7 @@ internal static partial class LoadBenchmark
         await Startup.MigrateAsync(services, CancellationToken.None);
         // 100 large units of 200 placements (the first 20 are the clerks who load the pages), 50 reserved units with 2,000 insured
         // persons each (at 1,000,000 placements) for the declaration step.
-        var generator = new Generator(scale, LargeUnits, 200, ReserveUnits, Math.Max(100, scale / 500));
+        var generator = new Generator(scale, largeUnits: LargeUnits, largeSize: 200, reserveUnits: ReserveUnits, poolPerReserve: Math.Max(100, scale / 500));
         Log($"generated {generator.Units.Count:N0} units, {generator.Placements.Count:N0} placements, {generator.Pool.Count:N0} insured persons to declare");
         await new ProvinceData(services, connectionString, generator, files).GenerateAsync();
     }

@@ -24,6 +24,7 @@ namespace Declaration.Benchmarks;
 /// time, the floor (one plain join pass placements × months × social insurance in PostgreSQL), a per-placement query loop over a
 /// sample (extrapolated) and the process's peak memory.
 /// Usage: dotnet run -c Release --project benchmarks/Declaration.Benchmarks -- [--scale 1000000] [--sample 2000] [--runs 3] [--reuse]
+/// or, for the placements import: -- --placements-files DIR --scale 20000 --units 800 (writes the files; see placements-import.sh).
 /// DECLARATION_DB selects a database (it is wiped of Certification data); otherwise a throwaway local cluster is started.
 /// <c>load …</c> runs the load benchmark instead (<see cref="LoadBenchmark"/>).
 /// </summary>
@@ -35,6 +36,16 @@ internal static class Program
     {
         if (args.Length > 0 && args[0] == "load") return await LoadBenchmark.RunAsync(args[1..]);
         var scale = Option(args, "--scale", 1_000_000);
+        if (Array.IndexOf(args, "--placements-files") is var f and >= 0)
+        {
+            // The files of a placements import (benchmarks/placements-import.sh loads and times them through ./declaration).
+            var target = args[f + 1];
+            Directory.CreateDirectory(target);
+            var g = new Generator(scale, Option(args, "--units", Math.Max(20, scale / 25)));
+            foreach (var (kind, path) in g.WriteImportFiles(target)) Console.WriteLine($"{kind}\t{path}");
+            Log($"{g.Units.Count:N0} units, {g.Placements.Count:N0} placements, files in {target}");
+            return 0;
+        }
         var sample = Option(args, "--sample", 2_000);
         var runs = Math.Max(1, Option(args, "--runs", 3));
         var dir = Path.Combine(Path.GetTempPath(), $"declaration-bench-{scale}");

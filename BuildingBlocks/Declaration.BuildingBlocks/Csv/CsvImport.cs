@@ -1,13 +1,12 @@
 using System.Globalization;
 using Declaration.BuildingBlocks.Errors;
-using nietras.SeparatedValues;
 
 namespace Declaration.BuildingBlocks.Csv;
 
 /// <summary>One bad cell or row of an import file.</summary>
 public sealed record ImportError(long Line, string Column, string Reason)
 {
-    public override string ToString() => Column.Length == 0 ? $"第{Line}行：{Reason}" : $"第{Line}行，列 {Column}：{Reason}";
+    public override string ToString() => Line <= 0 ? Reason : Column.Length == 0 ? $"第{Line}行：{Reason}" : $"第{Line}行，列 {Column}：{Reason}";
 }
 
 /// <summary>A file rejected whole: nothing was written. Holds the first 100 errors and the total.</summary>
@@ -26,10 +25,15 @@ public sealed class ImportErrors
     public long Count { get; private set; }
     public IReadOnlyList<ImportError> Kept => _kept;
 
+    /// <summary>The header a file used for a column, when not its FORMATS.md name (the Excel template's Chinese header): errors name it so.</summary>
+    public Dictionary<string, string> Labels { get; } = new(StringComparer.Ordinal);
+
+    public string Label(string column) => Labels.GetValueOrDefault(column, column);
+
     public void Add(long line, string column, string reason)
     {
         Count++;
-        if (_kept.Count < 100) _kept.Add(new ImportError(line, column, reason));
+        if (_kept.Count < 100) _kept.Add(new ImportError(line, Label(column), reason));
     }
 
     public void ThrowIfAny()
@@ -38,31 +42,49 @@ public sealed class ImportErrors
     }
 }
 
-/// <summary>A row of a CSV file: values by column name, the line it starts on, and typed parsers that record errors.</summary>
+/// <summary>A row of an import file: values by column name, the line it starts on, and typed parsers that record errors.</summary>
 public sealed class CsvRow(ImportErrors errors)
 {
     internal Dictionary<string, int> Index = new(StringComparer.Ordinal);
     internal string[] Values = [];
+    internal bool[] Numbers = [];
+    internal HashSet<string> Refused = new(StringComparer.Ordinal);
     public long Line { get; internal set; }
     public int ErrorCountAtStart { get; internal set; }
     public bool HasErrors => errors.Count > ErrorCountAtStart;
 
+    /// <summary>Whether any row so far had an error (the file will be rejected: a kind may stop staging rows).</summary>
+    public bool FileHasErrors => errors.Count > 0;
+
+    /// <summary>Where warnings go (rows accepted with a remark, e.g. a credit-code checksum mismatch).</summary>
+    public ImportErrors? Warnings { get; init; }
+
+    public void Warn(string column, string reason) => Warnings?.Add(Line, column, reason);
+
+    /// <summary>The cell's text, trimmed; null when empty, absent, or already refused (an error was recorded for it).</summary>
     public string? Get(string column)
     {
-        if (!Index.TryGetValue(column, out var i)) return null;
+        if (!Index.TryGetValue(column, out var i) || Refused.Contains(column)) return null;
         var v = Values[i].Trim();
         return v.Length == 0 ? null : v;
     }
 
-    public void Error(string column, string reason) => errors.Add(Line, column, reason);
+    /// <summary>Whether a spreadsheet stored the cell as a number (never for CSV).</summary>
+    public bool IsNumberCell(string column) => Index.TryGetValue(column, out var i) && i < Numbers.Length && Numbers[i];
+
+    public void Error(string column, string reason)
+    {
+        errors.Add(Line, column, reason);
+        if (column.Length > 0) Refused.Add(column);
+    }
 
     public string Required(string column)
     {
+        if (Refused.Contains(column)) return string.Empty;
         var v = Get(column);
         if (v is null) Error(column, "必填，不能为空");
         return v ?? string.Empty;
     }
-
     public DateOnly? Date(string column, bool required)
     {
         var v = required ? Required(column) : Get(column);
@@ -116,40 +138,16 @@ public sealed class CsvRow(ImportErrors errors)
         Error(column, $"“{v}”不是允许的取值（{string.Join("、", allowed)}）");
         return null;
     }
-}
 
-/// <summary>Streams a CSV file of FORMATS.md: header checked (unknown or missing columns reject the file), rows handed out one at a time.</summary>
-public static class CsvFile
-{
-    public static void Read(Stream stream, IReadOnlyCollection<string> required, IReadOnlyCollection<string> optional,
-        ImportErrors errors, Action<CsvRow> onRow, CancellationToken ct)
+    /// <summary>A code of FORMATS.md, or its Chinese label (the Excel template's drop-down list) mapped to the code.</summary>
+    public string? Code(string column, bool required, IReadOnlyDictionary<string, string> labels)
     {
-        using var reader = Sep.Reader(o => o with { Sep = new Sep(','), Unescape = true, DisableColCountCheck = true, HasHeader = true })
-            .From(stream);
-        var names = reader.Header.ColNames.Select((n, i) => (Name: (i == 0 ? n.TrimStart('\uFEFF') : n).Trim(), Index: i)).ToList();
-        var row = new CsvRow(errors);
-        foreach (var (name, index) in names)
-        {
-            if (!required.Contains(name) && !optional.Contains(name)) errors.Add(1, name, "未知的列");
-            else if (!row.Index.TryAdd(name, index)) errors.Add(1, name, "列重复");
-        }
-        foreach (var name in required.Where(r => !row.Index.ContainsKey(r))) errors.Add(1, name, "缺少必需的列");
-        if (errors.Count > 0) errors.ThrowIfAny();
-
-        var width = names.Count;
-        foreach (var sepRow in reader)
-        {
-            ct.ThrowIfCancellationRequested();
-            row.Line = sepRow.LineNumberFrom;
-            row.ErrorCountAtStart = (int)Math.Min(int.MaxValue, errors.Count);
-            if (sepRow.ColCount != width)
-            {
-                errors.Add(row.Line, string.Empty, $"列数为{sepRow.ColCount}，与表头的{width}列不一致");
-                continue;
-            }
-            if (row.Values.Length != width) row.Values = new string[width];
-            for (var i = 0; i < width; i++) row.Values[i] = sepRow[i].ToString();
-            onRow(row);
-        }
+        var v = required ? Required(column) : Get(column);
+        if (string.IsNullOrEmpty(v)) return null;
+        if (labels.ContainsKey(v)) return v;
+        foreach (var (code, label) in labels)
+            if (string.Equals(label, v, StringComparison.Ordinal)) return code;
+        Error(column, $"“{v}”不是允许的取值（{string.Join("、", labels.Select(l => $"{l.Value}（{l.Key}）"))}）");
+        return null;
     }
 }

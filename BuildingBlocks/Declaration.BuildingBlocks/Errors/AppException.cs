@@ -38,4 +38,7 @@ public sealed class InputException : AppException
     public InputException(string field, string message) : this(new Dictionary<string, string[]> { [field] = [message] }) { }
     public IReadOnlyDictionary<string, string[]> Errors { get; }
     public override int StatusCode => 400;
+
+    /// <summary>Every field message in one line (for a caller that shows a single message).</summary>
+    public string Describe() => Errors.Count == 0 ? Message : string.Join("；", Errors.SelectMany(e => e.Value));
 }

@@ -41,6 +41,7 @@ public static class BuildingBlocksRegistration
         services.AddSingleton<MigrationRunner>();
         services.AddScoped<Csv.ImportHistory>();
         services.AddScoped<Csv.ImportJobs>();
+        services.AddScoped<Csv.TabularImport>();
         return services;
     }
 }

@@ -52,7 +52,7 @@ internal static class AnnualReviewApi
         review.MapGet("/{year:int}/tax-export", async (int year, ISender sender, CancellationToken ct) =>
         {
             var output = new MemoryStream();
-            await sender.Send(new ExportTax(year, output), ct);
+            await sender.Send(new ExportTax(year, output, ForSpreadsheet: true), ct);
             output.Position = 0;
             return Results.File(output, "text/csv; charset=utf-8", $"tax-{year}.csv");
         });

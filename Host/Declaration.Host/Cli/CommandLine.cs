@@ -79,11 +79,48 @@ public static class CommandLine
             foreach (var (field, messages) in ex.Errors) await Console.Error.WriteLineAsync($"{field}: {string.Join("；", messages)}");
             return 2;
         }
-        catch (Exception ex) when (ex is AppException or CliUsageException or FileNotFoundException or InvalidOperationException)
+        catch (Exception ex) when (ex is AppException or CliUsageException)
         {
             await Console.Error.WriteLineAsync(ex.Message);
             return 2;
         }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            await Console.Error.WriteLineAsync($"找不到文件：{(ex as FileNotFoundException)?.FileName ?? ex.Message}。请检查文件路径（相对路径从当前目录算起）后重试");
+            return 2;
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            await Console.Error.WriteLineAsync($"没有权限读写文件：{ex.Message}。请检查文件和目录的权限后重试");
+            return 2;
+        }
+        catch (Exception ex)
+        {
+            await Console.Error.WriteLineAsync(Describe(args[0], ex));
+            await Console.Error.WriteLineAsync("详细信息（供系统管理员排查）：");
+            await Console.Error.WriteLineAsync(ex.ToString());
+            return 1;
+        }
+    }
+
+    /// <summary>What failed and what to do, in Chinese, for an unexpected error (the full exception follows on standard error).</summary>
+    internal static string Describe(string verb, Exception ex)
+    {
+        var inner = ex;
+        while (inner.InnerException is not null && inner is not Npgsql.NpgsqlException) inner = inner.InnerException;
+        var what = verb == "import" ? "导入未完成，数据库中没有写入该文件的任何数据（整个文件在一个事务中回滚）" : "命令未完成";
+        return inner switch
+        {
+            Npgsql.PostgresException pg when pg.SqlState == "53200" =>
+                $"“{verb}”失败：数据库共享内存不足（{pg.SqlState} {pg.MessageText}）。{what}。请让数据库管理员调大 max_locks_per_transaction 后重试",
+            Npgsql.PostgresException pg =>
+                $"“{verb}”失败：数据库报错（{pg.SqlState} {pg.MessageText}）。{what}。请检查输入后重试；如仍失败，请把下面的详细信息发给系统管理员",
+            Npgsql.NpgsqlException =>
+                $"“{verb}”失败：无法连接或访问数据库（{inner.Message}）。{what}。请确认数据库已启动、DECLARATION_DB 连接设置正确后重试",
+            OutOfMemoryException => $"“{verb}”失败：内存不足。{what}。请关闭其他程序或把文件拆分后重试",
+            IOException => $"“{verb}”失败：读写文件出错（{inner.Message}）。{what}。请检查磁盘空间和文件是否完整后重试",
+            _ => $"“{verb}”失败：发生了意外错误（{inner.GetType().Name}：{inner.Message}）。{what}。请稍后重试；如仍失败，请把下面的详细信息发给系统管理员",
+        };
     }
 
     private static async Task<int> ImportAsync(CliContext context)
@@ -128,5 +165,28 @@ public sealed class CliContext(string[] args, IServiceProvider services)
     {
         await using var scope = Services.CreateSystemScope();
         return await scope.ServiceProvider.GetRequiredService<ISender>().Send((object)request);
+    }
+
+    /// <summary>
+    /// Hands everything the verb wrote to the outboxes over to its subscribers (durably: relayed into their inbox rows), then lets this
+    /// process's consumers work through the inboxes for at most <c>Declaration:Cli:DeliverySeconds</c> (3 s). What is left stays in the
+    /// inboxes for the hosts' inbox processors (a large import's tens of thousands of events need not keep the command waiting).
+    /// </summary>
+    public async Task DrainOutboxAsync()
+    {
+        var relay = Services.GetRequiredService<BuildingBlocks.Messaging.OutboxRelay>();
+        var processor = Services.GetRequiredService<BuildingBlocks.Messaging.InboxProcessor>();
+        var budget = TimeSpan.FromSeconds(Services.GetRequiredService<IConfiguration>().GetValue("Declaration:Cli:DeliverySeconds", 3.0));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            while (await relay.ProcessOnceAsync(CancellationToken.None) > 0) { }
+            if (watch.Elapsed >= budget)
+            {
+                await Console.Error.WriteLineAsync("部分事件尚未处理完：已安全保存在各模块的收件箱中，运行中的主机会继续处理");
+                return;
+            }
+            if (await processor.ProcessOnceAsync(CancellationToken.None) == 0) return;
+        }
     }
 }

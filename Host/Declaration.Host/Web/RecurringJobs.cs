@@ -14,6 +14,8 @@ internal static class RecurringJobs
             configuration["Declaration:Certification:NightlyCron"] ?? "0 2 * * *",
             new RecurringJobOptions { TimeZone = ChinaZone() });
         manager.AddOrUpdate<StagedUploadCleanupJob>("staged-upload-cleanup", job => job.RunAsync(CancellationToken.None), Cron.Hourly());
+        manager.AddOrUpdate<CertificateExpiryJob>("certificate-expiry-alerts", job => job.RunAsync(CancellationToken.None),
+            configuration["Declaration:Placement:ExpiryAlertCron"] ?? "0 8 * * *", new RecurringJobOptions { TimeZone = ChinaZone() });
     }
 
     private static TimeZoneInfo ChinaZone()
@@ -43,5 +45,18 @@ public sealed class StagedUploadCleanupJob(IServiceScopeFactory scopes)
     {
         await using var scope = scopes.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<Declaration.BuildingBlocks.Files.IUploadStash>().PurgeExpiredAsync(ct);
+    }
+}
+
+/// <summary>Daily: one SMS per declared person and certificate expiry date (Placement records each once; Notices texts).</summary>
+public sealed class CertificateExpiryJob(IServiceScopeFactory scopes)
+{
+    [DisableConcurrentExecution(timeoutInSeconds: 600)]
+    [AutomaticRetry(Attempts = 3)]
+    public async Task<int> RunAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<CurrentUserHolder>().User = new SystemUser();
+        return await scope.ServiceProvider.GetRequiredService<Mediator.ISender>().Send(new Placement.Contracts.SendCertificateExpiryAlerts(), ct);
     }
 }

@@ -22,6 +22,12 @@ public sealed record GetAnnualReviewStatus(Guid UnitId, int BusinessYear) : IQue
 /// </summary>
 public sealed record CheckDeclarationOpen(Guid UnitId, int BusinessYear) : IQuery<DeclarationOpenDto>;
 
+/// <summary>
+/// <see cref="CheckDeclarationOpen"/> for many units of one business year at once (an import file's units), in a few queries; staff and
+/// the system only. Every listed unit gets an answer.
+/// </summary>
+public sealed record CheckDeclarationsOpen(IReadOnlyList<Guid> UnitIds, int BusinessYear) : IQuery<IReadOnlyDictionary<Guid, DeclarationOpenDto>>;
+
 /// <param name="ConfirmedEditable">An approved reopen request has unlocked the unit-year: its Confirmed placements may be edited
 /// (重新登记) or deleted until the year is certified again.</param>
 public sealed record DeclarationOpenDto(bool Open, string? Reason, bool ConfirmedEditable = false);

@@ -77,9 +77,10 @@ public sealed record SetDeclarationWindow(int BusinessYear, DateOnly Opens, Date
 
 /// <summary>
 /// <c>export tax</c> (FORMATS.md): units whose year is Certified, as CSV written to <paramref name="Output"/>; returns the rows
-/// written. Reviewers get their jurisdiction, admins and the system everything.
+/// written. Reviewers get their jurisdiction, admins and the system everything. <paramref name="ForSpreadsheet"/>: a download for people
+/// (UTF-8 BOM, formula-like cells neutralised, audited); without it the exact FORMATS.md file of the CLI.
 /// </summary>
-public sealed record ExportTax(int BusinessYear, Stream Output) : IQuery<long>, IAuditedExport
+public sealed record ExportTax(int BusinessYear, Stream Output, bool ForSpreadsheet = false) : IQuery<long>, IAuditedExport
 {
     public string ExportKind => "tax";
 }
@@ -92,3 +93,6 @@ public static class BusinessYears
     /// <summary>The years offered in year pickers: the current one and the two before it.</summary>
     public static IReadOnlyList<int> Recent(TimeProvider clock) => [Current(clock), Current(clock) - 1, Current(clock) - 2];
 }
+
+/// <summary>The year's progress unit by unit across the caller's jurisdiction, as an Excel workbook (staff; audited).</summary>
+public sealed record DownloadAnnualProgress(int BusinessYear) : IQuery<Declaration.BuildingBlocks.Application.FileDownload>;

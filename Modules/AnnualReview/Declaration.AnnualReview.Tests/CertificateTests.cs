@@ -1,3 +1,5 @@
+using Declaration.Units.Contracts;
+using Microsoft.Extensions.DependencyInjection;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
@@ -248,6 +250,34 @@ public sealed class ReviewAndExportTests
             Assert.That(admin.ByState[AnnualReviewState.InProgress], Is.EqualTo(2));
             Assert.That(earlier.ByState[AnnualReviewState.NotStarted], Is.EqualTo(3));
             await Assert.ThrowsAsync<ForbiddenException>(() => App.SendAsync(TestUsers.Employer(a.Id), new GetAnnualProgress(Seed.Year)));
+        });
+    }
+
+    [Test]
+    public async Task TheTaxDownload_StartsWithABom_AndNeutralisesFormulaCells_WhileTheCliFileStaysExact()
+    {
+        var (a, _, _) = await Seed.UnitsAsync();
+        await Seed.TwoConfirmedAsync(a);
+        await App.SendAsync(TestUsers.Employer(a.Id), new CertifyAnnualReview(a.Id, Seed.Year));
+        const string hostile = "=HYPERLINK(\"http://evil.example\",\"点此\")";
+        await App.SendAsync(TestUsers.System, new ImportUnits(new MemoryStream(Encoding.UTF8.GetBytes(string.Join("\n", Seed.Header,
+            $"{Seed.UnitA},\"{hostile.Replace("\"", "\"\"", StringComparison.Ordinal)}\",enterprise,330106,330106,13301060000,王明远,0571-87001234,李晓红,13800571234,地址") + "\n"))));
+
+        using var download = new MemoryStream();
+        await App.SendAsync(TestUsers.Admin, new ExportTax(Seed.Year, download, ForSpreadsheet: true));
+        var bytes = download.ToArray();
+        var text = Encoding.UTF8.GetString(bytes, 3, bytes.Length - 3);
+        var file = await ExportAsync(TestUsers.Admin);
+        var audited = await App.InScopeAsync(TestUsers.System, sp => sp.GetRequiredService<Declaration.BuildingBlocks.Data.IDbSession>()
+            .ExecuteScalarAsync<long>("SELECT count(*) FROM platform.audit_log WHERE action = '下载税务导出'", null, CancellationToken.None));
+        Assert.Multiple(() =>
+        {
+            Assert.That(bytes.Take(3), Is.EqualTo(new byte[] { 0xEF, 0xBB, 0xBF }), "UTF-8 BOM");
+            Assert.That(text.Split('\n')[0], Is.EqualTo("credit_code,unit_name,tax_authority_code,business_year,certified_count,certificate_number,certified_at"));
+            Assert.That(text.Split('\n')[1], Does.StartWith("91330106MA2CDE0A1M,\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"点此\"\")\","));
+            Assert.That(file[0], Is.EqualTo('c'), "the FORMATS.md file has no BOM");
+            Assert.That(file.Split('\n')[1], Does.StartWith("91330106MA2CDE0A1M,\"=HYPERLINK("), "the machine file keeps the value exactly");
+            Assert.That(audited, Is.EqualTo(1));
         });
     }
 

@@ -112,6 +112,15 @@ public sealed record CertificateInfoDto(string CertificateType, string Certifica
 /// <summary>Imports of linkage data (FORMATS.md): certificates, social-insurance, wages, minimum-wages. Admin or system only.</summary>
 public sealed record ImportLinkageData(string Kind, Stream Content) : ICommand<ImportResult>;
 
+/// <summary>
+/// Placements whose person's certificates all end between <paramref name="From"/> and <paramref name="To"/> (inclusive): the latest
+/// end (valid_until) of the person's unrevoked certificates in the registry, matched by blind index. Of one unit (access-checked) or,
+/// for the system and admins, of every unit; optionally of one business year.
+/// </summary>
+public sealed record GetExpiringCertificates(DateOnly From, DateOnly To, Guid? UnitId, int? BusinessYear) : IQuery<IReadOnlyList<ExpiringCertificateDto>>;
+
+public sealed record ExpiringCertificateDto(Guid PlacementId, Guid UnitId, int BusinessYear, DateOnly ValidUntil);
+
 // Integration events published by Certification.
 
 /// <summary>A placement was certified at its owner's request (step 3, or a placements file); <paramref name="ResultVersion"/> orders results.</summary>
@@ -130,6 +139,28 @@ public sealed record CertificationResultChanged(Guid PlacementId, Guid UnitId, i
 /// set-based engine run. Throws a BusinessRuleException naming the units without a minimum wage (nothing is stored then).
 /// </summary>
 public sealed record CertifyPlacements(IReadOnlyList<PlacementFacts> Facts) : ICommand<CertificationBatchSummary>;
+
+/// <summary>
+/// The streaming form of <see cref="CertifyPlacements"/> for files of any size, in three steps inside the caller's one transaction:
+/// <see cref="StagePlacementFacts"/> as often as needed (each chunk goes to Certification's staging table with COPY; the caller holds
+/// one chunk in memory at a time), then <see cref="CertifyStagedPlacements"/> once (the staged facts stored set-wise and certified
+/// in one engine run), then <see cref="GetStagedResultSummaries"/> page by page to read the results back. A placement staged twice
+/// in one transaction is an input error. Returns the number of placements staged so far.
+/// </summary>
+public sealed record StagePlacementFacts(IReadOnlyList<PlacementFacts> Facts) : ICommand<long>;
+
+/// <summary>
+/// Stores every staged placement's facts (units refreshed from Units once each) and certifies them all — with the other placements of
+/// the same persons — in one set-based engine run; one PlacementCertified per staged placement and one CertificationResultChanged per
+/// other placement whose result changed are written set-wise. Throws a BusinessRuleException naming the units without a minimum wage.
+/// </summary>
+public sealed record CertifyStagedPlacements : ICommand<CertificationBatchSummary>;
+
+/// <summary>The stored results of the placements staged in this transaction, in placement-id order after <paramref name="After"/>.</summary>
+public sealed record GetStagedResultSummaries(Guid After, int Limit) : IQuery<IReadOnlyList<ResultSummaryDto>>;
+
+/// <summary>What a placement's owner keeps of an automatic result (the figures PlacementCertified carries).</summary>
+public sealed record ResultSummaryDto(Guid PlacementId, int QualifyingMonths, int PersonMonths, bool HasFlags, bool AllQualifyWithoutFlags, long Version);
 
 /// <summary>
 /// What Certification holds of one placement, for the consistency check against Placement (the owner): the engine's facts,

@@ -35,6 +35,7 @@ public static class CertificationModule
         services.AddScoped<CertificationEngine>();
         services.AddScoped<ResultReader>();
         services.AddScoped<Features.Results.PlacementFactsStore>();
+        services.AddScoped<Features.Results.StagedCertification>();
         services.AddScoped<Features.Results.PlacementAccess>();
         services.AddScoped<UnitProjection>();
         services.AddScoped<CertificationNightly>();

@@ -44,6 +44,7 @@ public static class NoticesModule
         services.AddIntegrationEventHandler<UnitProfileChanged, UnitContactProjection>("notices");
         services.AddIntegrationEventHandler<PlacementReturned, PlacementReturnedSms>("notices");
         services.AddIntegrationEventHandler<DisputeDecided, DisputeDecidedSms>("notices");
+        services.AddIntegrationEventHandler<CertificateExpiring, CertificateExpiringSms>("notices");
         services.AddIntegrationEventHandler<CertificationResultChanged, CertificationResultChangedSms>("notices");
         services.AddIntegrationEventHandler<AnnualCertificationCompleted, AnnualCertificationCompletedSms>("notices");
         services.AddIntegrationEventHandler<ReopenRequestDecided, ReopenRequestDecidedSms>("notices");

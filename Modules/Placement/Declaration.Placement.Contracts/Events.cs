@@ -63,3 +63,9 @@ public sealed record PlacementWithdrawn(Guid PlacementId, Guid UnitId, int Busin
 
 /// <summary>A reviewer decided a disputed month (for the unit's SMS).</summary>
 public sealed record DisputeDecided(Guid PlacementId, Guid UnitId, int BusinessYear, int Month, bool Granted, string MaskedName) : IntegrationEvent;
+
+/// <summary>
+/// A declared person's certificate ends within the business year or the next 60 days (the unit's contact is texted once per person
+/// and expiry date). The event id is derived from (unit, person, expiry date), so it is the same however often it is raised.
+/// </summary>
+public sealed record CertificateExpiring(Guid PlacementId, Guid UnitId, int BusinessYear, string MaskedName, DateOnly ValidUntil) : IntegrationEvent;

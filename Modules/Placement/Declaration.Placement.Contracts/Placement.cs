@@ -132,3 +132,23 @@ public sealed record IsUnitYearUnlocked(Guid UnitId, int BusinessYear) : IQuery<
 
 /// <summary>The masked names of placements (for notifications; staff or system). Deleted placements are absent.</summary>
 public sealed record GetPlacementNames(IReadOnlyList<Guid> PlacementIds) : IQuery<IReadOnlyDictionary<Guid, string>>;
+
+/// <summary>
+/// The unit's declared persons of a business year whose certificates end within that year or the next 60 days (home page), soonest
+/// first; <see cref="CertificateExpiryDto.Expired"/> when the date has passed. Access-checked.
+/// </summary>
+public sealed record GetCertificateExpiries(Guid UnitId, int BusinessYear) : IQuery<IReadOnlyList<CertificateExpiryDto>>;
+
+public sealed record CertificateExpiryDto(Guid PlacementId, string MaskedName, string MaskedIdNumber, DateOnly ValidUntil, bool Expired);
+
+/// <summary>
+/// The daily alert (system or admin): every placement of the current business years whose person's certificate ends within its year
+/// or the next 60 days raises one <see cref="CertificateExpiring"/> per (unit, person, expiry date), ever; returns how many were raised.
+/// </summary>
+public sealed record SendCertificateExpiryAlerts : ICommand<int>;
+
+/// <summary>The unit's placements of a year with their results, as an Excel workbook (the unit's clerk or staff; audited).</summary>
+public sealed record DownloadPlacementList(Guid UnitId, int BusinessYear) : IQuery<Declaration.BuildingBlocks.Application.FileDownload>;
+
+/// <summary>The reviewer's queue (the caller's jurisdiction, every page), as an Excel workbook (staff; audited).</summary>
+public sealed record DownloadReviewQueue(ReviewQueueKind Kind, int? BusinessYear) : IQuery<Declaration.BuildingBlocks.Application.FileDownload>;

@@ -111,21 +111,4 @@ public sealed class ImportTests
             Assert.That(list.Single().State, Is.EqualTo(PlacementState.AwaitingReview));
         });
     }
-
-    [Test]
-    public async Task TheExcelTemplate_RoundTrips_ThroughTheBulkPreview()
-    {
-        var (a, _) = await Seed.UnitsAsync(App, linkage: false);
-        var template = await App.SendAsync(TestUsers.Employer(a.Id), new GetPlacementTemplate("xlsx"));
-        using var copy = new MemoryStream();
-        await template.Content.CopyToAsync(copy);
-        copy.Position = 0;
-        var preview = await App.SendAsync(TestUsers.Employer(a.Id), new PreviewBulkDeclaration(a.Id, copy, "模板.xlsx"));
-        Assert.Multiple(() =>
-        {
-            Assert.That(preview.Errors, Is.Empty, string.Join("；", preview.Errors));
-            Assert.That(preview.Rows.Single().Line, Is.EqualTo(2));
-            Assert.That(preview.Rows.Single().ContractType, Is.EqualTo("fixed"));
-        });
-    }
 }

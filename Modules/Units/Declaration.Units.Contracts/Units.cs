@@ -53,6 +53,9 @@ public sealed record GetUnitsInJurisdiction(string? Search, int Page = 1, int Pa
 /// <summary>Many units at once by id, without an access check (for batch jobs running as the system).</summary>
 public sealed record GetUnitsByIds(IReadOnlyList<Guid> UnitIds) : IQuery<IReadOnlyList<UnitDto>>;
 
+/// <summary>Many units at once by credit code (an import file's units), filtered by access as <see cref="GetUnitsByIds"/>; unknown codes are left out.</summary>
+public sealed record GetUnitsByCreditCodes(IReadOnlyList<string> CreditCodes) : IQuery<IReadOnlyList<UnitDto>>;
+
 /// <summary>
 /// The unit's own details. Region, supervising federation and tax authority are registry facts and are not part of it: they change by
 /// the registry import or an approved <see cref="RequestRegistryChange"/>.
@@ -113,6 +116,9 @@ public sealed record UnitFactsDto(Guid UnitId, string CreditCode, string Name, s
     IReadOnlyList<RelatedUnitFact> RelatedUnits, int RelatedVersion);
 
 public sealed record GetUnitFacts(Guid UnitId) : IQuery<UnitFactsDto>;
+
+/// <summary>The facts of many units at once (an import's units), in two queries; staff and the system only; unknown ids are left out.</summary>
+public sealed record GetUnitFactsMany(IReadOnlyList<Guid> UnitIds) : IQuery<IReadOnlyList<UnitFactsDto>>;
 
 /// <summary>The unit's workforce of a business year (for the levy estimate on the home page).</summary>
 public sealed record UnitWorkforceDto(Guid UnitId, int BusinessYear, decimal Headcount, decimal AverageAnnualWage, DateTimeOffset UpdatedAt);

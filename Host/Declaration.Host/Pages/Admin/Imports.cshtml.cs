@@ -57,6 +57,10 @@ public sealed class ImportsModel(IConfiguration configuration, ImportJobs jobs, 
     {
         if (Kind is null || Kinds.All(k => k.Kind != Kind)) ModelState.AddModelError(nameof(Kind), "请选择导入类型");
         if (Upload is null || Upload.Length == 0) ModelState.AddModelError(nameof(Upload), "请选择要导入的CSV文件");
+        else if (Upload.Length > MaxBytes)
+            ModelState.AddModelError(nameof(Upload), $"文件超过{MaxBytes / 1024 / 1024} MB 的上限（Declaration:Imports:MaxBytes），请拆分后分批导入");
+        else if (!Upload.FileName.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && !Upload.FileName.EndsWith(".txt", StringComparison.OrdinalIgnoreCase))
+            ModelState.AddModelError(nameof(Upload), "请上传CSV文件（UTF-8，格式见文件格式说明）");
         if (!ModelState.IsValid)
         {
             ErrorMessage = "提交的信息有误，请按提示修改";
@@ -64,8 +68,17 @@ public sealed class ImportsModel(IConfiguration configuration, ImportJobs jobs, 
             return Page();
         }
         Guid id;
-        await using (var content = Upload!.OpenReadStream())
+        try
+        {
+            await using var content = Upload!.OpenReadStream();
             id = await jobs.CreateAsync(Kind!, content, Upload.FileName, MaxBytes, user, HttpContext.RequestAborted);
+        }
+        catch (Declaration.BuildingBlocks.Errors.AppException ex)
+        {
+            ErrorMessage = ex is Declaration.BuildingBlocks.Errors.InputException input ? input.Describe() : ex.Message;
+            await OnGetAsync();
+            return Page();
+        }
         if (!HangfireEnabled)
             await job.RunCoreAsync(id, final: true, HttpContext.RequestAborted);
         else

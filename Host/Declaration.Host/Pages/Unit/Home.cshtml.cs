@@ -21,6 +21,7 @@ public sealed class HomeModel : AppPageModel
     public bool ShowTip => Tip == 1;
     public UnitDto? Unit { get; private set; }
     public HomeDashboardDto Dashboard { get; private set; } = null!;
+    public IReadOnlyList<Declaration.Placement.Contracts.CertificateExpiryDto> Expiries { get; private set; } = [];
 
     public async Task OnGetAsync()
     {
@@ -49,6 +50,7 @@ public sealed class HomeModel : AppPageModel
     {
         Unit = await Sender.Send(new GetUnit(UnitId));
         Dashboard = await Sender.Send(new GetHomeDashboard(UnitId, Year));
+        Expiries = await Sender.Send(new Declaration.Placement.Contracts.GetCertificateExpiries(UnitId, Dashboard.BusinessYear));
     }
 
     private decimal? ParseDecimal(string? value, string field, string message)

@@ -7,14 +7,13 @@ namespace Declaration.Certification.Domain;
 /// </summary>
 internal static class LinkageYear
 {
-    /// <summary>The keys of the file just imported (temp table <c>cert_import</c>).</summary>
-    private const string Keys = "SELECT DISTINCT id_hash, payer_credit_code AS payer, date_part('year', month)::int AS year FROM cert_import";
+    /// <summary>The keys of the file just imported (its staging table).</summary>
+    private static string Keys(string table) => $"SELECT DISTINCT id_hash, payer_credit_code AS payer, date_part('year', month)::int AS year FROM {table}";
 
-    public const string RefreshPensions = $"""
-        ANALYZE cert_import;
+    public static string RefreshPensions(string table) => $"""
         INSERT INTO certification.linkage_year AS ly (id_hash, year, payer_credit_code, pension_paid)
         SELECT k.id_hash, k.year, k.payer, coalesce(bit_or(1 << (date_part('month', s.month)::int - 1)), 0)
-        FROM ({Keys}) k
+        FROM ({Keys(table)}) k
         LEFT JOIN certification.social_insurance s
                ON s.id_hash = k.id_hash AND s.payer_credit_code = k.payer AND s.insurance_type = 'pension' AND s.paid
               AND s.month >= make_date(k.year, 1, 1) AND s.month < make_date(k.year + 1, 1, 1)
@@ -23,14 +22,13 @@ internal static class LinkageYear
         WHERE ly.pension_paid <> EXCLUDED.pension_paid
         """;
 
-    public static readonly string RefreshWages = $"""
-        ANALYZE cert_import;
+    public static string RefreshWages(string table) => $"""
         INSERT INTO certification.linkage_year AS ly (id_hash, year, payer_credit_code, wage_months, {MonthSql.Each(m => $"w{m}")})
         SELECT w.id_hash, w.year, w.payer, coalesce(bit_or(1 << (w.m - 1)), 0),
                {MonthSql.Each(m => $"coalesce(max(w.cents) FILTER (WHERE w.m = {m}), 0)")}
         FROM (
             SELECT k.id_hash, k.year, k.payer, date_part('month', x.month)::int AS m, (x.gross_wage * 100)::bigint AS cents
-            FROM ({Keys}) k
+            FROM ({Keys(table)}) k
             JOIN certification.wage x ON x.id_hash = k.id_hash AND x.payer_credit_code = k.payer
                  AND x.month >= make_date(k.year, 1, 1) AND x.month < make_date(k.year + 1, 1, 1)
         ) w

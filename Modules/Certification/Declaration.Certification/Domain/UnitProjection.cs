@@ -67,6 +67,69 @@ internal sealed class UnitProjection(IDbSession db, TimeProvider clock)
             """, new { unitId }, ct);
     }
 
+    /// <summary>
+    /// The synchronous refresh of many units at once (an import's units), set-wise: the units upserted unless what is stored is newer
+    /// (a changed region marks their unlocked placements dirty), and the related units of every unit whose list is newer replaced
+    /// (their unlocked placements marked dirty).
+    /// </summary>
+    public async Task RefreshAsync(IReadOnlyList<UnitFactsDto> units, CancellationToken ct)
+    {
+        if (units.Count == 0) return;
+        var now = clock.GetUtcNow();
+        await db.ExecuteAsync("""
+            WITH x AS (
+                SELECT * FROM unnest(@ids::uuid[], @codes::text[], @names::text[], @regions::text[], @federations::text[], @versions::int[])
+                    AS x(id, credit_code, name, region_code, federation_code, version)
+            ), old AS (
+                SELECT u.id, u.region_code FROM certification.unit u JOIN x ON x.id = u.id
+            ), up AS (
+                INSERT INTO certification.unit AS u (id, credit_code, name, region_code, federation_code, version, updated_at)
+                SELECT id, credit_code, name, region_code, federation_code, version, @now FROM x
+                ON CONFLICT (id) DO UPDATE SET credit_code = EXCLUDED.credit_code, name = EXCLUDED.name, region_code = EXCLUDED.region_code,
+                    federation_code = EXCLUDED.federation_code, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
+                WHERE u.version <= EXCLUDED.version
+                  AND (u.credit_code, u.name, u.region_code, u.federation_code, u.version)
+                      IS DISTINCT FROM (EXCLUDED.credit_code, EXCLUDED.name, EXCLUDED.region_code, EXCLUDED.federation_code, EXCLUDED.version)
+                RETURNING u.id, u.region_code
+            )
+            INSERT INTO certification.placement_dirty (placement_id)
+            SELECT p.id FROM certification.placement p JOIN up ON up.id = p.unit_id JOIN old ON old.id = up.id
+            WHERE NOT p.locked AND old.region_code IS DISTINCT FROM up.region_code
+            ON CONFLICT DO NOTHING
+            """, new
+        {
+            ids = units.Select(u => u.UnitId).ToArray(), codes = units.Select(u => u.CreditCode).ToArray(), names = units.Select(u => u.Name).ToArray(),
+            regions = units.Select(u => u.RegionCode).ToArray(), federations = units.Select(u => u.FederationCode).ToArray(),
+            versions = units.Select(u => u.Version).ToArray(), now,
+        }, ct);
+        var related = units.SelectMany(u => u.RelatedUnits.Select(r => (u.UnitId, r))).ToList();
+        await db.ExecuteAsync("""
+            WITH v AS (
+                SELECT x.id, x.related_version FROM unnest(@ids::uuid[], @relatedVersions::int[]) AS x(id, related_version)
+                JOIN certification.unit u ON u.id = x.id WHERE u.related_version < x.related_version
+            ), bumped AS (
+                UPDATE certification.unit u SET related_version = v.related_version FROM v WHERE u.id = v.id RETURNING u.id
+            ), gone AS (
+                DELETE FROM certification.related_unit r USING bumped b WHERE r.unit_id = b.id RETURNING r.unit_id
+            ), added AS (
+                INSERT INTO certification.related_unit (unit_id, related_credit_code, relation_type, valid_from, valid_to)
+                SELECT DISTINCT ON (n.unit_id, n.code, n.type, n.valid_from) n.unit_id, n.code, n.type, n.valid_from, n.valid_to
+                FROM unnest(@relUnits::uuid[], @relCodes::text[], @relTypes::text[], @relFroms::date[], @relTos::date[]) AS n(unit_id, code, type, valid_from, valid_to)
+                JOIN bumped b ON b.id = n.unit_id
+                RETURNING unit_id
+            )
+            INSERT INTO certification.placement_dirty (placement_id)
+            SELECT p.id FROM certification.placement p JOIN bumped b ON b.id = p.unit_id WHERE NOT p.locked
+            ON CONFLICT DO NOTHING
+            """, new
+        {
+            ids = units.Select(u => u.UnitId).ToArray(), relatedVersions = units.Select(u => u.RelatedVersion).ToArray(),
+            relUnits = related.Select(r => r.UnitId).ToArray(), relCodes = related.Select(r => r.r.RelatedCreditCode).ToArray(),
+            relTypes = related.Select(r => r.r.RelationType).ToArray(), relFroms = related.Select(r => r.r.ValidFrom).ToArray(),
+            relTos = related.Select(r => r.r.ValidTo).ToArray(),
+        }, ct);
+    }
+
     /// <summary>The synchronous refresh: the unit and its related units as Units has them now (with their versions).</summary>
     public async Task RefreshAsync(UnitFactsDto unit, CancellationToken ct)
     {

@@ -13,7 +13,7 @@ public sealed class ExportModel : AppPageModel
     {
         if (Year == 0) Year = BusinessYears.Current(HttpContext.RequestServices.GetRequiredService<TimeProvider>());
         var output = new MemoryStream();
-        await Sender.Send(new ExportTax(Year, output));
+        await Sender.Send(new ExportTax(Year, output, ForSpreadsheet: true));
         output.Position = 0;
         return File(output, "text/csv; charset=utf-8", $"tax-{Year}.csv");
     }

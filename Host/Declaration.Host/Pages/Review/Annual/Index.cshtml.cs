@@ -17,6 +17,13 @@ public sealed class IndexModel : AppPageModel
 
     public async Task OnGetAsync() => await LoadAsync();
 
+    /// <summary>The year's progress unit by unit as an Excel workbook.</summary>
+    public async Task<IActionResult> OnGetDownloadAsync()
+    {
+        if (Year == 0) Year = BusinessYears.Current(HttpContext.RequestServices.GetRequiredService<TimeProvider>());
+        return FileResult(await Sender.Send(new DownloadAnnualProgress(Year)));
+    }
+
     public async Task<IActionResult> OnPostDecideAsync(Guid requestId, bool approve, string? comment)
     {
         if (await TryAsync(() => Sender.Send(new DecideReopenRequest(requestId, approve, comment ?? string.Empty)).AsTask(), fieldPrefix: string.Empty))

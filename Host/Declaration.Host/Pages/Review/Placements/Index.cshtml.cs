@@ -30,6 +30,10 @@ public sealed class IndexModel(TimeProvider clock) : AppPageModel
         Result = await Sender.Send(new GetReviewQueue(kind, Year, string.IsNullOrWhiteSpace(Q) ? null : Q.Trim(), Math.Max(1, P), 20));
     }
 
+    /// <summary>The whole queue of the chosen kind and year as an Excel workbook.</summary>
+    public async Task<IActionResult> OnGetDownloadAsync() =>
+        FileResult(await Sender.Send(new DownloadReviewQueue(Enum.TryParse<ReviewQueueKind>(Kind, out var k) ? k : ReviewQueueKind.All, Year)));
+
     public string StateLabel(string state) => Enum.TryParse<PlacementState>(state, out var s) ? PlacementStateLabels.Of(s) : state;
 
     public string PageLink(int page) =>

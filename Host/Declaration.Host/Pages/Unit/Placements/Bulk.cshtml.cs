@@ -41,13 +41,15 @@ public sealed class BulkModel(TimeProvider clock, IUploadStash stash, ICurrentUs
             return Page();
         }
         var fileName = Path.GetFileName(Upload.FileName);
-        await using (var content = Upload.OpenReadStream())
-            Token = await stash.StageAsync(Purpose, UnitId, user.UserId, content, fileName, MaxBytes, HttpContext.RequestAborted);
         await TryAsync(async () =>
         {
             await using var stream = Upload.OpenReadStream();
             Preview = await Sender.Send(new PreviewBulkDeclaration(UnitId, stream, fileName));
         }, "");
+        // Only a file that can be confirmed waits (in the database) for the confirmation; a rejected one is not kept.
+        if (Preview is { Valid: true })
+            await using (var content = Upload.OpenReadStream())
+                Token = await stash.StageAsync(Purpose, UnitId, user.UserId, content, fileName, MaxBytes, HttpContext.RequestAborted);
         return Page();
     }
 

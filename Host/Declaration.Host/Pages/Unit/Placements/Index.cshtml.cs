@@ -14,6 +14,13 @@ public sealed class IndexModel(TimeProvider clock) : AppPageModel
     public IReadOnlyList<int> Years { get; private set; } = [];
     public bool Unlocked { get; private set; }
 
+    /// <summary>The unit's placements of the year with their results, as an Excel workbook.</summary>
+    public async Task<IActionResult> OnGetDownloadAsync()
+    {
+        Year ??= ChinaTime.Today(clock).Year - 1;
+        return FileResult(await Sender.Send(new DownloadPlacementList(UnitId, Year.Value)));
+    }
+
     public async Task OnGetAsync()
     {
         var current = ChinaTime.Today(clock).Year;

@@ -1,3 +1,5 @@
+using Declaration.BuildingBlocks.Audit;
+using Declaration.BuildingBlocks.Csv;
 using System.Globalization;
 using System.Text;
 using Declaration.AnnualReview.Contracts;
@@ -16,7 +18,7 @@ internal sealed record TaxRow(Guid UnitId, int BusinessYear, decimal CertifiedCo
 /// <c>export tax</c> (FORMATS.md): one row per unit whose year is Certified, ordered by credit code. Unit names and tax
 /// authority codes come from Units (GetUnitsByIds, which also limits a reviewer to the jurisdiction).
 /// </summary>
-internal sealed class ExportTaxHandler(ISender sender, IDbSession db, ICurrentUser user) : IQueryHandler<ExportTax, long>
+internal sealed class ExportTaxHandler(ISender sender, IDbSession db, ICurrentUser user, IAuditLog audit) : IQueryHandler<ExportTax, long>
 {
     public const string Header = "credit_code,unit_name,tax_authority_code,business_year,certified_count,certificate_number,certified_at";
 
@@ -35,22 +37,16 @@ internal sealed class ExportTaxHandler(ISender sender, IDbSession db, ICurrentUs
                 units[unit.Id] = unit;
         var lines = rows.Where(r => units.ContainsKey(r.UnitId)).Select(r => (Unit: units[r.UnitId], Row: r))
             .OrderBy(x => x.Unit.CreditCode, StringComparer.Ordinal).ToList();
-        var writer = new StreamWriter(query.Output, new UTF8Encoding(false), 64 * 1024, leaveOpen: true) { NewLine = "\n" };
-        await using (writer)
+        await using (var writer = new CsvWriter(query.Output, query.ForSpreadsheet))
         {
-            await writer.WriteLineAsync(Header);
+            await writer.WriteRowAsync(Header.Split(','));
             foreach (var (unit, row) in lines)
-            {
-                await writer.WriteLineAsync(string.Join(',',
-                    Csv(unit.CreditCode), Csv(unit.Name), Csv(unit.TaxAuthorityCode), row.BusinessYear.ToString(CultureInfo.InvariantCulture),
-                    row.CertifiedCount.ToString("0.00", CultureInfo.InvariantCulture), Csv(row.CertificateNumber),
-                    ChinaTime.Local(row.AcceptedAt).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture)));
-            }
+                await writer.WriteRowAsync(unit.CreditCode, unit.Name, unit.TaxAuthorityCode, row.BusinessYear.ToString(CultureInfo.InvariantCulture),
+                    row.CertifiedCount.ToString("0.00", CultureInfo.InvariantCulture), row.CertificateNumber,
+                    ChinaTime.Local(row.AcceptedAt).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture));
         }
+        if (query.ForSpreadsheet)
+            await audit.RecordAsync("AnnualReview", "Export", $"tax-{query.BusinessYear}", null, "下载税务导出", null, new { query.BusinessYear, Rows = lines.Count }, ct);
         return lines.Count;
     }
-
-    /// <summary>RFC 4180 quoting when needed.</summary>
-    private static string Csv(string value) =>
-        value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 }

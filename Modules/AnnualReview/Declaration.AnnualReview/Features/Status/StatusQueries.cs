@@ -2,6 +2,7 @@ using Declaration.AnnualReview.Contracts;
 using Declaration.AnnualReview.Domain;
 using Declaration.BuildingBlocks.Application;
 using Declaration.BuildingBlocks.Data;
+using Declaration.BuildingBlocks.Errors;
 using Declaration.Units.Contracts;
 using Mediator;
 
@@ -34,6 +35,28 @@ internal sealed class CheckDeclarationOpenHandler(ISender sender, ICurrentUser u
             SELECT EXISTS (SELECT 1 FROM annual_review.certificate WHERE unit_id = @UnitId AND business_year = @BusinessYear AND revoked_at IS NOT NULL)
             """, query, ct);
         return new DeclarationOpenDto(true, null, reopened);
+    }
+}
+
+/// <summary>The bulk form, for imports by staff (the window never applies to staff): the year's state and revoked certificates in two queries.</summary>
+internal sealed class CheckDeclarationsOpenHandler(ICurrentUser user, IDbSession db) : IQueryHandler<CheckDeclarationsOpen, IReadOnlyDictionary<Guid, DeclarationOpenDto>>
+{
+    public async ValueTask<IReadOnlyDictionary<Guid, DeclarationOpenDto>> Handle(CheckDeclarationsOpen query, CancellationToken ct)
+    {
+        if (user.Role is not (Role.Admin or Role.System)) throw new ForbiddenException("仅管理员或系统可以批量查询申报状态");
+        var ids = query.UnitIds.Distinct().ToArray();
+        var states = (await db.QueryAsync<(Guid UnitId, string State)>(
+            "SELECT unit_id, state FROM annual_review.unit_year WHERE business_year = @year AND unit_id = ANY(@ids)", new { year = query.BusinessYear, ids }, ct))
+            .ToDictionary(r => r.UnitId, r => r.State);
+        var reopened = (await db.QueryAsync<Guid>(
+            "SELECT DISTINCT unit_id FROM annual_review.certificate WHERE business_year = @year AND unit_id = ANY(@ids) AND revoked_at IS NOT NULL",
+            new { year = query.BusinessYear, ids }, ct)).ToHashSet();
+        return ids.ToDictionary(id => id, id => states.GetValueOrDefault(id) switch
+        {
+            nameof(AnnualReviewState.Certified) => new DeclarationOpenDto(false, $"{query.BusinessYear}年度已完成年审认证，安置信息不能再修改；如需修改，请通过“年审认证反馈”申请重新编辑"),
+            nameof(AnnualReviewState.ReopenRequested) => new DeclarationOpenDto(false, $"{query.BusinessYear}年度已提交重新编辑申请，请等待残联审核通过后再修改"),
+            _ => new DeclarationOpenDto(true, null, reopened.Contains(id)),
+        });
     }
 }
 

@@ -69,6 +69,13 @@ internal sealed class ReopenRequestDecidedSms(SmsQueue queue) : IIntegrationEven
         c => new { UnitName = c.Name, e.BusinessYear, e.Approved }, ct);
 }
 
+/// <summary>A declared person's certificate ends soon (or has ended this year): one text per person and expiry date (the event id says which).</summary>
+internal sealed class CertificateExpiringSms(SmsQueue queue) : IIntegrationEventHandler<CertificateExpiring>
+{
+    public Task HandleAsync(CertificateExpiring e, CancellationToken ct) => queue.ForUnitAsync(e, e.UnitId, SmsKinds.CertificateExpiring,
+        c => new { UnitName = c.Name, e.BusinessYear, e.MaskedName, ValidUntil = $"{e.ValidUntil.Year}年{e.ValidUntil.Month}月{e.ValidUntil.Day}日" }, ct);
+}
+
 /// <summary>A notice reaches every unit of its region: one message per unit, queued in one statement.</summary>
 internal sealed class NoticePublishedSms(SmsQueue queue) : IIntegrationEventHandler<NoticePublished>
 {

@@ -16,11 +16,12 @@ internal static class SmsKinds
     public const string AnnualCertificationCompleted = "annual_certification_completed";
     public const string ReopenRequestDecided = "reopen_request_decided";
     public const string NoticePublished = "notice_published";
+    public const string CertificateExpiring = "certificate_expiring";
 
     public static readonly IReadOnlyDictionary<string, string> Labels = new Dictionary<string, string>
     {
         [PlacementReturned] = "安置信息退回", [DisputeDecided] = "异议审核结果", [CertificationResultChanged] = "认证结果变化",
-        [AnnualCertificationCompleted] = "年审认证完成", [ReopenRequestDecided] = "年审认证反馈审核", [NoticePublished] = "通知公告",
+        [AnnualCertificationCompleted] = "年审认证完成", [ReopenRequestDecided] = "年审认证反馈审核", [NoticePublished] = "通知公告", [CertificateExpiring] = "残疾人证到期提醒",
     };
 }
 

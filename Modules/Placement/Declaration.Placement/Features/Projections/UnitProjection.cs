@@ -10,6 +10,22 @@ namespace Declaration.Placement.Features.Projections;
 /// </summary>
 internal sealed class UnitProjection(IDbSession db, TimeProvider clock)
 {
+    /// <summary>Many units in one statement (an import's units).</summary>
+    public Task RefreshAsync(IReadOnlyList<UnitDto> units, CancellationToken ct) =>
+        db.ExecuteAsync("""
+            INSERT INTO placement.unit AS u (id, credit_code, name, federation_code, version, updated_at)
+            SELECT x.id, x.code, x.name, x.federation, x.version, @now
+            FROM unnest(@ids::uuid[], @codes::text[], @names::text[], @federations::text[], @versions::int[]) AS x(id, code, name, federation, version)
+            ON CONFLICT (id) DO UPDATE SET credit_code = EXCLUDED.credit_code, name = EXCLUDED.name, federation_code = EXCLUDED.federation_code,
+                version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
+            WHERE u.version <= EXCLUDED.version
+              AND (u.credit_code, u.name, u.federation_code, u.version) IS DISTINCT FROM (EXCLUDED.credit_code, EXCLUDED.name, EXCLUDED.federation_code, EXCLUDED.version)
+            """, new
+        {
+            ids = units.Select(u => u.Id).ToArray(), codes = units.Select(u => u.CreditCode).ToArray(), names = units.Select(u => u.Name).ToArray(),
+            federations = units.Select(u => u.FederationCode).ToArray(), versions = units.Select(u => u.Version).ToArray(), now = clock.GetUtcNow(),
+        }, ct);
+
     public Task RefreshAsync(UnitDto unit, CancellationToken ct) =>
         UpsertAsync(unit.Id, unit.CreditCode, unit.Name, unit.FederationCode, unit.Version, ct);
 

@@ -43,7 +43,7 @@ internal sealed class ImportAccountsHandler(IDbSession db, ICurrentUser user, Im
         using var hashing = new HashingStream(command.Content);
         using (var writer = await connection.BeginBinaryImportAsync("COPY accounts_import FROM STDIN (FORMAT BINARY)", ct))
         {
-            CsvFile.Read(hashing, Required, Optional, errors, row =>
+            TabularFile.ReadCsv(hashing, Required, Optional, errors, row =>
             {
                 rows++;
                 var name = row.Required("user_name");

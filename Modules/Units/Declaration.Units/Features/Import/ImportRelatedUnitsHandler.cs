@@ -1,77 +1,56 @@
 using Declaration.BuildingBlocks.Application;
-using Declaration.BuildingBlocks.Audit;
 using Declaration.BuildingBlocks.Csv;
 using Declaration.BuildingBlocks.Data;
 using Declaration.BuildingBlocks.Domain;
 using Declaration.BuildingBlocks.Errors;
 using Declaration.Units.Contracts;
 using Mediator;
-using NpgsqlTypes;
 
 namespace Declaration.Units.Features.Import;
 
 /// <summary><c>import related-units</c>: COPY into a temporary table, checked whole, upserted on the natural key.</summary>
-internal sealed class ImportRelatedUnitsHandler(IDbSession db, ICurrentUser user, ImportHistory history, IAuditLog audit, TimeProvider clock)
+internal sealed class ImportRelatedUnitsHandler(IDbSession db, ICurrentUser user, TabularImport import, TimeProvider clock)
     : ICommandHandler<ImportRelatedUnits, ImportResult>
 {
-    private static readonly string[] Required = ["credit_code", "related_credit_code", "related_name", "relation_type", "valid_from"];
-    private static readonly string[] Optional = ["valid_to"];
+    public static readonly ImportSpec Spec = new()
+    {
+        Kind = "related-units",
+        Columns =
+        [
+            new("credit_code", true, "统一社会信用代码"), new("related_credit_code", true, "关联单位统一社会信用代码"), new("related_name", true, "关联单位名称"),
+            new("relation_type", true, "关联类型"), new("valid_from", true, "起始日期"), new("valid_to", false, "终止日期"),
+        ],
+        StagingColumns = "credit_code text, related_credit_code text, related_name text, relation_type text, valid_from date, valid_to date",
+    };
 
     public async ValueTask<ImportResult> Handle(ImportRelatedUnits command, CancellationToken ct)
     {
         if (!user.IsStaff() || user.Role == Role.Reviewer) throw new ForbiddenException("仅管理员可导入关联单位数据");
         db.UseLongCommandTimeout();
-        var connection = await db.ConnectionAsync(ct);
-        await db.ExecuteAsync("""
-            CREATE TEMP TABLE related_import (line bigint, credit_code text, related_credit_code text, related_name text, relation_type text,
-                valid_from date, valid_to date) ON COMMIT DROP
-            """, null, ct);
-        var errors = new ImportErrors();
-        var warnings = new ImportErrors();
-        long rows = 0;
-        using var hashing = new HashingStream(command.Content);
-        using (var writer = await connection.BeginBinaryImportAsync("COPY related_import FROM STDIN (FORMAT BINARY)", ct))
+        var staged = await import.StageAsync(Spec, new ImportSource(command.Content), (row, w) =>
         {
-            CsvFile.Read(hashing, Required, Optional, errors, row =>
-            {
-                rows++;
-                var code = CreditCode(row, "credit_code", warnings);
-                var related = CreditCode(row, "related_credit_code", warnings);
-                var name = row.Required("related_name");
-                var type = row.OneOf("relation_type", true, [.. RelationTypes.Labels.Keys]);
-                var from = row.Date("valid_from", required: true);
-                var to = row.Date("valid_to", required: false);
-                if (from is not null && to is not null && to < from) row.Error("valid_to", "终止日期不能早于起始日期");
-                if (code.Length > 0 && code == related) row.Error("related_credit_code", "关联单位不能是本单位自己");
-                if (row.HasErrors || errors.Count > 0) return;
-                writer.StartRow();
-                writer.Write(row.Line, NpgsqlDbType.Bigint);
-                writer.Write(code, NpgsqlDbType.Text);
-                writer.Write(related, NpgsqlDbType.Text);
-                writer.Write(name, NpgsqlDbType.Text);
-                writer.Write(type!, NpgsqlDbType.Text);
-                writer.Write(from!.Value, NpgsqlDbType.Date);
-                if (to is null) writer.WriteNull(); else writer.Write(to.Value, NpgsqlDbType.Date);
-            }, ct);
-            if (errors.Count == 0) await writer.CompleteAsync(ct);
-        }
-        errors.ThrowIfAny();
-        var unknown = await db.QueryAsync<(long Line, string Code)>(
-            "SELECT i.line, i.credit_code FROM related_import i WHERE NOT EXISTS (SELECT 1 FROM units.unit u WHERE u.credit_code = i.credit_code) ORDER BY i.line LIMIT 100", null, ct);
-        foreach (var (line, code) in unknown) errors.Add(line, "credit_code", $"单位 {code} 不在单位登记数据中，请先导入该单位");
-        var duplicates = await db.QueryAsync<(long[] Lines, string Code)>("""
-            SELECT array_agg(line ORDER BY line), min(related_credit_code) FROM related_import
-            GROUP BY credit_code, related_credit_code, relation_type, valid_from HAVING count(*) > 1
-            """, null, ct);
-        foreach (var (lines, code) in duplicates)
-            foreach (var line in lines.Skip(1)) errors.Add(line, "related_credit_code", $"关联单位 {code} 的同一关联类型和起始日期与第{lines[0]}行重复");
-        errors.ThrowIfAny();
-
-        var (inserted, updated) = await db.QuerySingleAsync<(long, long)>("""
+            var code = CreditCode(row, "credit_code");
+            var related = CreditCode(row, "related_credit_code");
+            var name = row.Required("related_name");
+            var type = row.OneOf("relation_type", true, [.. RelationTypes.Labels.Keys]);
+            var from = row.Date("valid_from", required: true);
+            var to = row.Date("valid_to", required: false);
+            if (from is not null && to is not null && to < from) row.Error("valid_to", "终止日期不能早于起始日期");
+            if (code.Length > 0 && code == related) row.Error("related_credit_code", "关联单位不能是本单位自己");
+            if (row.FileHasErrors) return;
+            w.Row(row.Line).Text(code).Text(related).Text(name).Text(type).Date(from).Date(to);
+        }, ct);
+        staged.ThrowIfRejected();
+        await staged.ErrorsWhereAsync("NOT EXISTS (SELECT 1 FROM units.unit u WHERE u.credit_code = i.credit_code)", null, "credit_code",
+            "i.credit_code", code => $"单位 {code} 不在单位登记数据中，请先导入该单位", ct);
+        await staged.DuplicatesAsync("credit_code, related_credit_code, relation_type, valid_from", "related_credit_code",
+            first => $"同一关联单位的同一关联类型和起始日期与第{first}行重复", ct);
+        return await import.CompleteAsync(staged, c =>
+            db.QuerySingleAsync<(long, long)>("""
             WITH up AS (
                 INSERT INTO units.related_unit AS r (id, unit_id, related_credit_code, related_name, relation_type, valid_from, valid_to, created_at, updated_at)
                 SELECT gen_random_uuid(), u.id, i.related_credit_code, i.related_name, i.relation_type, i.valid_from, i.valid_to, @now, @now
-                FROM related_import i JOIN units.unit u ON u.credit_code = i.credit_code
+                FROM import_related_units i JOIN units.unit u ON u.credit_code = i.credit_code
                 ON CONFLICT (unit_id, related_credit_code, relation_type, valid_from) DO UPDATE
                     SET related_name = EXCLUDED.related_name, valid_to = EXCLUDED.valid_to, version = r.version + 1, updated_at = EXCLUDED.updated_at
                 WHERE (r.related_name, r.valid_to) IS DISTINCT FROM (EXCLUDED.related_name, EXCLUDED.valid_to)
@@ -87,28 +66,25 @@ internal sealed class ImportRelatedUnitsHandler(IDbSession db, ICurrentUser user
                         SELECT coalesce(jsonb_agg(jsonb_build_object('relatedCreditCode', x.related_credit_code, 'relationType', x.relation_type,
                             'validFrom', x.valid_from, 'validTo', x.valid_to) ORDER BY x.valid_from, x.related_credit_code), '[]'::jsonb)
                         FROM (SELECT r2.related_credit_code, r2.relation_type, r2.valid_from, r2.valid_to FROM units.related_unit r2
-                              WHERE r2.unit_id = u.id AND NOT EXISTS (SELECT 1 FROM related_import i2 WHERE i2.credit_code = u.credit_code
+                              WHERE r2.unit_id = u.id AND NOT EXISTS (SELECT 1 FROM import_related_units i2 WHERE i2.credit_code = u.credit_code
                                   AND i2.related_credit_code = r2.related_credit_code AND i2.relation_type = r2.relation_type AND i2.valid_from = r2.valid_from)
                               UNION ALL
-                              SELECT i.related_credit_code, i.relation_type, i.valid_from, i.valid_to FROM related_import i WHERE i.credit_code = u.credit_code) x),
+                              SELECT i.related_credit_code, i.relation_type, i.valid_from, i.valid_to FROM import_related_units i WHERE i.credit_code = u.credit_code) x),
                     'version', e.related_version), @now
                 FROM (SELECT gen_random_uuid() AS event_id, unit_id, related_version FROM changed) e JOIN units.unit u ON u.id = e.unit_id
             )
             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up
-            """, new { now = clock.GetUtcNow() }, ct);
-        var result = new ImportResult("related-units", rows, inserted, updated, hashing.HexDigest()) { Warnings = warnings.Kept };
-        await history.RecordAsync(result, ct);
-        await audit.RecordAsync("Units", "Import", result.Sha256, null, "导入关联单位数据", null, new { result.Rows, result.Inserted, result.Updated }, ct);
-        return result;
+            """, new { now = clock.GetUtcNow() }, c),
+            "Units", "导入关联单位数据", ct);
     }
 
-    private static string CreditCode(CsvRow row, string column, ImportErrors warnings)
+    private static string CreditCode(CsvRow row, string column)
     {
         var code = Identifiers.NormalizeCreditCode(row.Required(column));
         if (code.Length == 0) return code;
         var (check, message) = Identifiers.CheckCreditCode(code);
         if (check == Identifiers.CreditCodeCheck.Invalid) row.Error(column, message!);
-        else if (check == Identifiers.CreditCodeCheck.ChecksumMismatch) warnings.Add(row.Line, column, message!);
+        else if (check == Identifiers.CreditCodeCheck.ChecksumMismatch) row.Warn(column, message!);
         return code;
     }
 }

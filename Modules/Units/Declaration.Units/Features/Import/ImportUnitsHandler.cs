@@ -1,12 +1,10 @@
 using Declaration.BuildingBlocks.Application;
-using Declaration.BuildingBlocks.Audit;
 using Declaration.BuildingBlocks.Csv;
 using Declaration.BuildingBlocks.Data;
 using Declaration.BuildingBlocks.Domain;
 using Declaration.BuildingBlocks.Errors;
 using Declaration.Units.Contracts;
 using Mediator;
-using NpgsqlTypes;
 
 namespace Declaration.Units.Features.Import;
 
@@ -14,71 +12,59 @@ namespace Declaration.Units.Features.Import;
 /// <c>import units</c>: streamed into a temporary table with COPY, checked whole (line-numbered errors, duplicate keys),
 /// then upserted on credit_code in one statement that also writes a UnitProfileChanged per changed unit to the outbox.
 /// </summary>
-internal sealed class ImportUnitsHandler(IDbSession db, ICurrentUser user, ImportHistory history, IAuditLog audit, TimeProvider clock)
+internal sealed class ImportUnitsHandler(IDbSession db, ICurrentUser user, TabularImport import, TimeProvider clock)
     : ICommandHandler<ImportUnits, ImportResult>
 {
-    private static readonly string[] Required = ["credit_code", "name", "unit_type", "region_code", "federation_code", "tax_authority_code",
-        "legal_representative", "legal_phone", "contact_name", "contact_mobile"];
-    private static readonly string[] Optional = ["address"];
+    public static readonly ImportSpec Spec = new()
+    {
+        Kind = "units",
+        Columns =
+        [
+            new("credit_code", true, "统一社会信用代码"), new("name", true, "单位名称"), new("unit_type", true, "单位类型"), new("region_code", true, "所在地区代码"),
+            new("federation_code", true, "主管残联代码"), new("tax_authority_code", true, "主管税务机关代码"), new("legal_representative", true, "法定代表人"),
+            new("legal_phone", true, "法定代表人电话"), new("contact_name", true, "联系人"), new("contact_mobile", true, "联系人手机"), new("address", false, "地址"),
+        ],
+        StagingColumns = "credit_code text, name text, unit_type text, region_code text, federation_code text, tax_authority_code text, " +
+                         "legal_representative text, legal_phone text, contact_name text, contact_mobile text, address text",
+    };
 
     public async ValueTask<ImportResult> Handle(ImportUnits command, CancellationToken ct)
     {
         if (!user.IsStaff() || user.Role == Role.Reviewer) throw new ForbiddenException("仅管理员可导入单位登记数据");
         db.UseLongCommandTimeout();
-        var connection = await db.ConnectionAsync(ct);
-        await db.ExecuteAsync("""
-            CREATE TEMP TABLE units_import (line bigint, credit_code text, name text, unit_type text, region_code text, federation_code text,
-                tax_authority_code text, legal_representative text, legal_phone text, contact_name text, contact_mobile text, address text) ON COMMIT DROP
-            """, null, ct);
-        var errors = new ImportErrors();
-        var warnings = new ImportErrors();
-        long rows = 0;
-        using var hashing = new HashingStream(command.Content);
-        using (var writer = await connection.BeginBinaryImportAsync("COPY units_import FROM STDIN (FORMAT BINARY)", ct))
+        var staged = await import.StageAsync(Spec, new ImportSource(command.Content), (row, w) =>
         {
-            CsvFile.Read(hashing, Required, Optional, errors, row =>
+            var code = Identifiers.NormalizeCreditCode(row.Required("credit_code"));
+            if (code.Length > 0)
             {
-                rows++;
-                var code = Identifiers.NormalizeCreditCode(row.Required("credit_code"));
-                if (code.Length > 0)
-                {
-                    var (check, message) = Identifiers.CheckCreditCode(code);
-                    if (check == Identifiers.CreditCodeCheck.Invalid) row.Error("credit_code", message!);
-                    else if (check == Identifiers.CreditCodeCheck.ChecksumMismatch) warnings.Add(row.Line, "credit_code", message!);
-                }
-                var name = row.Required("name");
-                var type = row.OneOf("unit_type", true, [.. UnitTypes.Labels.Keys]);
-                var region = Code(row, "region_code");
-                var federation = Code(row, "federation_code");
-                var tax = row.Required("tax_authority_code");
-                var legalRep = row.Required("legal_representative");
-                var legalPhone = row.Required("legal_phone");
-                if (legalPhone.Length > 0 && Identifiers.CheckLegalPhone(legalPhone) is { } phoneError) row.Error("legal_phone", phoneError);
-                var contact = row.Required("contact_name");
-                var mobile = row.Required("contact_mobile");
-                if (mobile.Length > 0 && Identifiers.CheckMobile(mobile) is { } mobileError) row.Error("contact_mobile", mobileError);
-                if (row.HasErrors || errors.Count > 0) return;
-                writer.StartRow();
-                writer.Write(row.Line, NpgsqlDbType.Bigint);
-                foreach (var v in new[] { code, name, type!, region, federation, tax, legalRep, legalPhone, contact, mobile })
-                    writer.Write(v, NpgsqlDbType.Text);
-                if (row.Get("address") is { } address) writer.Write(address, NpgsqlDbType.Text); else writer.WriteNull();
-            }, ct);
-            if (errors.Count == 0) await writer.CompleteAsync(ct);
-        }
-        errors.ThrowIfAny();
-        var duplicates = await db.QueryAsync<(string Code, long[] Lines)>(
-            "SELECT credit_code, array_agg(line ORDER BY line) FROM units_import GROUP BY credit_code HAVING count(*) > 1", null, ct);
-        foreach (var (code, lines) in duplicates)
-            foreach (var line in lines.Skip(1)) errors.Add(line, "credit_code", $"统一社会信用代码 {code} 与第{lines[0]}行重复");
-        errors.ThrowIfAny();
-
-        var (inserted, updated) = await db.QuerySingleAsync<(long, long)>("""
+                var (check, message) = Identifiers.CheckCreditCode(code);
+                if (check == Identifiers.CreditCodeCheck.Invalid) row.Error("credit_code", message!);
+                else if (check == Identifiers.CreditCodeCheck.ChecksumMismatch) row.Warn("credit_code", message!);
+            }
+            var name = row.Required("name");
+            var type = row.OneOf("unit_type", true, [.. UnitTypes.Labels.Keys]);
+            var region = Code(row, "region_code");
+            var federation = Code(row, "federation_code");
+            var tax = row.Required("tax_authority_code");
+            var legalRep = row.Required("legal_representative");
+            var legalPhone = row.Required("legal_phone");
+            if (legalPhone.Length > 0 && Identifiers.CheckLegalPhone(legalPhone) is { } phoneError) row.Error("legal_phone", phoneError);
+            var contact = row.Required("contact_name");
+            var mobile = row.Required("contact_mobile");
+            if (mobile.Length > 0 && Identifiers.CheckMobile(mobile) is { } mobileError) row.Error("contact_mobile", mobileError);
+            if (row.FileHasErrors) return;
+            w.Row(row.Line).Text(code).Text(name).Text(type).Text(region).Text(federation).Text(tax).Text(legalRep).Text(legalPhone).Text(contact)
+                .Text(mobile).Text(row.Get("address"));
+        }, ct);
+        staged.ThrowIfRejected();
+        await staged.DuplicatesAsync("credit_code", "credit_code", first => $"统一社会信用代码与第{first}行重复", ct);
+        return await import.CompleteAsync(staged, c =>
+            db.QuerySingleAsync<(long, long)>("""
             WITH up AS (
                 INSERT INTO units.unit AS u (id, credit_code, name, unit_type, region_code, federation_code, tax_authority_code, legal_representative,
                     legal_phone, contact_name, contact_mobile, address, created_at, updated_at)
                 SELECT gen_random_uuid(), credit_code, name, unit_type, region_code, federation_code, tax_authority_code, legal_representative,
-                    legal_phone, contact_name, contact_mobile, address, @now, @now FROM units_import
+                    legal_phone, contact_name, contact_mobile, address, @now, @now FROM import_units
                 ON CONFLICT (credit_code) DO UPDATE SET name = EXCLUDED.name, unit_type = EXCLUDED.unit_type, region_code = EXCLUDED.region_code,
                     federation_code = EXCLUDED.federation_code, tax_authority_code = EXCLUDED.tax_authority_code,
                     legal_representative = EXCLUDED.legal_representative, legal_phone = EXCLUDED.legal_phone, contact_name = EXCLUDED.contact_name,
@@ -99,11 +85,8 @@ internal sealed class ImportUnitsHandler(IDbSession db, ICurrentUser user, Impor
                 FROM events
             )
             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up
-            """, new { now = clock.GetUtcNow() }, ct);
-        var result = new ImportResult("units", rows, inserted, updated, hashing.HexDigest()) { Warnings = warnings.Kept };
-        await history.RecordAsync(result, ct);
-        await audit.RecordAsync("Units", "Import", result.Sha256, null, "导入单位登记数据", null, new { result.Rows, result.Inserted, result.Updated }, ct);
-        return result;
+            """, new { now = clock.GetUtcNow() }, c),
+            "Units", "导入单位登记数据", ct);
     }
 
     private static string Code(CsvRow row, string column)

@@ -42,6 +42,21 @@ internal sealed class GetUnitsByIdsHandler(IDbSession db, ICurrentUser user) : I
     }
 }
 
+internal sealed class GetUnitsByCreditCodesHandler(IDbSession db, ICurrentUser user) : IQueryHandler<GetUnitsByCreditCodes, IReadOnlyList<UnitDto>>
+{
+    public async ValueTask<IReadOnlyList<UnitDto>> Handle(GetUnitsByCreditCodes query, CancellationToken ct)
+    {
+        var units = await db.QueryAsync<UnitDto>($"SELECT {UnitSql.UnitColumns} FROM units.unit WHERE credit_code = ANY(@codes)",
+            new { codes = query.CreditCodes.ToArray() }, ct);
+        return units.Where(u => user.Role switch
+        {
+            Role.Employer => user.UnitId == u.Id,
+            Role.Reviewer => user.Covers(u.FederationCode),
+            _ => true,
+        }).ToList();
+    }
+}
+
 internal sealed class GetUnitsInJurisdictionHandler(IDbSession db, ICurrentUser user) : IQueryHandler<GetUnitsInJurisdiction, PagedResult<UnitSummaryDto>>
 {
     public async ValueTask<PagedResult<UnitSummaryDto>> Handle(GetUnitsInJurisdiction query, CancellationToken ct)
