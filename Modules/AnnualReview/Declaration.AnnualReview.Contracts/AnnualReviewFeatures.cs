@@ -72,6 +72,9 @@ public sealed record DeclarationWindowDto(int BusinessYear, DateOnly Opens, Date
 
 public sealed record GetDeclarationWindow(int BusinessYear) : IQuery<DeclarationWindowDto>;
 
+/// <summary>Several business years' declaration windows at once (one query; for the home page's choice of the current year).</summary>
+public sealed record GetDeclarationWindows(IReadOnlyList<int> BusinessYears) : IQuery<IReadOnlyList<DeclarationWindowDto>>;
+
 /// <summary>Admins override one business year's declaration window (dates inclusive).</summary>
 public sealed record SetDeclarationWindow(int BusinessYear, DateOnly Opens, DateOnly Closes) : ICommand<DeclarationWindowDto>;
 

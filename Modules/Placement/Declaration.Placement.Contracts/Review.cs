@@ -30,6 +30,15 @@ public sealed record GetPlacementResult(Guid PlacementId) : IQuery<PlacementResu
 /// <summary>The results of a unit-year's placements (for lists and the home page).</summary>
 public sealed record GetPlacementResults(Guid UnitId, int BusinessYear) : IQuery<IReadOnlyList<PlacementResultDto>>;
 
+/// <summary>Final person-months per month (index 0 = January) of a unit-year's confirmed placements: plain months weigh 1, severe 2.</summary>
+public sealed record ConfirmedMonthsDto(IReadOnlyList<int> PersonMonths, int Total, int PlainMonths, int SevereMonths);
+
+/// <summary>
+/// The confirmed placements' months of a unit-year, summed (the home page), from two set-based reads instead of every placement and
+/// result; null while no confirmed placement has a stored result. Access-checked as <see cref="GetPlacementResults"/>.
+/// </summary>
+public sealed record GetConfirmedMonths(Guid UnitId, int BusinessYear) : IQuery<ConfirmedMonthsDto?>;
+
 public enum ReviewQueueKind { All, Disputed, AwaitingReview, Flagged }
 
 public sealed record ReviewQueueItemDto(

@@ -73,22 +73,55 @@ internal sealed class UnitYearStore(IDbSession db, TimeProvider clock)
             """, new { unitId, year, state = state.ToString(), certificateId, now = clock.GetUtcNow() }, ct);
 }
 
-/// <summary>The declaration window of a business year: the admins' override if any, else the configured default.</summary>
+/// <summary>
+/// The declaration window of a business year: the admins' override if any, else the configured default. Read once per scope for
+/// the queries of one request (outside a transaction; a command that may set a window always reads afresh).
+/// </summary>
 internal sealed class DeclarationWindows(IDbSession db, IOptions<AnnualReviewOptions> options, TimeProvider clock)
 {
-    public async Task<(DateOnly Opens, DateOnly Closes, bool Overridden)> ForYearAsync(int year, CancellationToken ct)
+    private readonly Dictionary<int, (DateOnly Opens, DateOnly Closes, bool Overridden)> _read = [];
+
+    public async Task<(DateOnly Opens, DateOnly Closes, bool Overridden)> ForYearAsync(int year, CancellationToken ct) =>
+        (await ForYearsAsync([year], ct))[year];
+
+    /// <summary>Several years' windows in one query.</summary>
+    public async Task<IReadOnlyDictionary<int, (DateOnly Opens, DateOnly Closes, bool Overridden)>> ForYearsAsync(IReadOnlyCollection<int> years, CancellationToken ct)
     {
-        var row = await db.QuerySingleOrDefaultAsync<WindowRow>(
-            "SELECT opens_on AS OpensOn, closes_on AS ClosesOn FROM annual_review.declaration_window WHERE business_year = @year", new { year }, ct);
-        if (row is not null) return (row.OpensOn, row.ClosesOn, true);
-        var (opens, closes) = options.Value.DefaultWindow(year);
-        return (opens, closes, false);
+        var reuse = db.Transaction is null;
+        if (!reuse) _read.Clear();
+        var result = new Dictionary<int, (DateOnly, DateOnly, bool)>();
+        var missing = years.Distinct().Where(y => !reuse || !_read.ContainsKey(y)).ToArray();
+        if (missing.Length > 0)
+        {
+            var rows = (await db.QueryAsync<(int Year, DateOnly OpensOn, DateOnly ClosesOn)>(
+                "SELECT business_year, opens_on, closes_on FROM annual_review.declaration_window WHERE business_year = ANY(@missing)", new { missing }, ct))
+                .ToDictionary(r => r.Year);
+            foreach (var year in missing)
+            {
+                (DateOnly, DateOnly, bool) window;
+                if (rows.TryGetValue(year, out var row)) window = (row.OpensOn, row.ClosesOn, true);
+                else
+                {
+                    var (opens, closes) = options.Value.DefaultWindow(year);
+                    window = (opens, closes, false);
+                }
+                result[year] = window;
+                if (reuse) _read[year] = window;
+            }
+        }
+        foreach (var year in years) if (!result.ContainsKey(year)) result[year] = _read[year];
+        return result;
+    }
+
+    public bool IsOpen(DateOnly opens, DateOnly closes)
+    {
+        var today = ChinaTime.Today(clock);
+        return today >= opens && today <= closes;
     }
 
     public async Task<bool> IsOpenAsync(int year, CancellationToken ct)
     {
         var (opens, closes, _) = await ForYearAsync(year, ct);
-        var today = ChinaTime.Today(clock);
-        return today >= opens && today <= closes;
+        return IsOpen(opens, closes);
     }
 }

@@ -60,29 +60,48 @@ internal sealed class CheckDeclarationsOpenHandler(ICurrentUser user, IDbSession
     }
 }
 
-internal sealed record CurrentCertificateRow(decimal CertifiedCount, string CertificateNumber, DateTimeOffset AcceptedAt);
-
-/// <summary>Where a unit's business year stands (the home page's progress).</summary>
-internal sealed class GetAnnualReviewStatusHandler(ISender sender, IDbSession db, UnitYearStore store, DeclarationWindows windows)
+/// <summary>
+/// Where a unit's business year stands (the home page's progress): the unit-year with its current certificate and open reopen
+/// request in one query, the window in another (kept for the rest of the request).
+/// </summary>
+internal sealed class GetAnnualReviewStatusHandler(ISender sender, IDbSession db, DeclarationWindows windows)
     : IQueryHandler<GetAnnualReviewStatus, AnnualReviewStatusDto>
 {
     public async ValueTask<AnnualReviewStatusDto> Handle(GetAnnualReviewStatus query, CancellationToken ct)
     {
         await sender.Send(new CheckUnitAccess(query.UnitId), ct);
-        var year = await store.GetAsync(query.UnitId, query.BusinessYear, ct);
+        var row = await db.QuerySingleOrDefaultAsync<StatusRow>("""
+            SELECT y.state AS State, c.certified_count AS CertifiedCount, c.certificate_number AS CertificateNumber, c.accepted_at AS AcceptedAt,
+                   (SELECT r.reason FROM annual_review.reopen_request r
+                    WHERE y.state = 'ReopenRequested' AND r.unit_id = y.unit_id AND r.business_year = y.business_year AND r.decided_at IS NULL
+                    LIMIT 1) AS ReopenReason
+            FROM annual_review.unit_year y
+            LEFT JOIN annual_review.certificate c ON c.id = y.current_certificate_id AND y.state IN ('Certified', 'ReopenRequested')
+            WHERE y.unit_id = @UnitId AND y.business_year = @BusinessYear
+            """, query, ct);
+        var state = row is null ? AnnualReviewState.NotStarted : Enum.Parse<AnnualReviewState>(row.State);
         var (opens, closes, _) = await windows.ForYearAsync(query.BusinessYear, ct);
-        var open = await windows.IsOpenAsync(query.BusinessYear, ct);
-        CurrentCertificateRow? certificate = null;
-        if (year.CurrentCertificateId is { } certificateId && year.State is AnnualReviewState.Certified or AnnualReviewState.ReopenRequested)
-            certificate = await db.QuerySingleOrDefaultAsync<CurrentCertificateRow>(
-                "SELECT certified_count AS CertifiedCount, certificate_number AS CertificateNumber, accepted_at AS AcceptedAt FROM annual_review.certificate WHERE id = @certificateId",
-                new { certificateId }, ct);
-        string? reason = null;
-        if (year.State == AnnualReviewState.ReopenRequested)
-            reason = await db.QuerySingleOrDefaultAsync<string>(
-                "SELECT reason FROM annual_review.reopen_request WHERE unit_id = @unitId AND business_year = @year AND decided_at IS NULL",
-                new { unitId = query.UnitId, year = query.BusinessYear }, ct);
-        return new AnnualReviewStatusDto(query.UnitId, query.BusinessYear, year.State, opens, closes, open,
-            certificate?.CertifiedCount, certificate?.CertificateNumber, certificate?.AcceptedAt, reason);
+        return new AnnualReviewStatusDto(query.UnitId, query.BusinessYear, state, opens, closes, windows.IsOpen(opens, closes),
+            row?.CertifiedCount, row?.CertificateNumber, row?.AcceptedAt, row?.ReopenReason);
+    }
+
+    private sealed record StatusRow
+    {
+        public string State { get; init; } = null!;
+        public decimal? CertifiedCount { get; init; }
+        public string? CertificateNumber { get; init; }
+        public DateTimeOffset? AcceptedAt { get; init; }
+        public string? ReopenReason { get; init; }
+    }
+}
+
+/// <summary>Several business years' declaration windows in one query (public dates: any caller).</summary>
+internal sealed class GetDeclarationWindowsHandler(DeclarationWindows windows) : IQueryHandler<GetDeclarationWindows, IReadOnlyList<DeclarationWindowDto>>
+{
+    public async ValueTask<IReadOnlyList<DeclarationWindowDto>> Handle(GetDeclarationWindows query, CancellationToken ct)
+    {
+        var all = await windows.ForYearsAsync(query.BusinessYears, ct);
+        return query.BusinessYears.Distinct().Select(y => new DeclarationWindowDto(y, all[y].Opens, all[y].Closes, all[y].Overridden,
+            windows.IsOpen(all[y].Opens, all[y].Closes))).ToList();
     }
 }

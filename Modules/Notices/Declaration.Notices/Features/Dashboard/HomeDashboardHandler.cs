@@ -42,19 +42,20 @@ internal sealed class GetHomeDashboardHandler(ISender sender, TimeProvider clock
     public async ValueTask<HomeDashboardDto> Handle(GetHomeDashboard query, CancellationToken ct)
     {
         var unit = await sender.Send(new CheckUnitAccess(query.UnitId), ct);
-        var current = await CurrentYearAsync(unit.Id, ChinaTime.Today(clock), ct);
+        var current = await CurrentYearAsync(ChinaTime.Today(clock), ct);
         var years = BusinessYears.Selectable(current);
         var year = query.BusinessYear is { } y && y >= 2015 && y <= current ? y : current;
         if (!years.Contains(year)) years = [.. years, year];
 
+        // One request per module part, each a set-based read or two; the unit's access is checked once for the request (Units keeps
+        // the unit read for the scope) although every part checks it.
         var status = await TryAsync(() => sender.Send(new GetAnnualReviewStatus(unit.Id, year), ct), "annual review");
         var counts = await TryAsync(() => sender.Send(new GetPlacementSummary(unit.Id, year), ct), "placement summary");
-        var placements = await TryAsync(() => sender.Send(new GetPlacements(unit.Id, year), ct), "placements");
-        var results = await TryAsync(() => sender.Send(new GetPlacementResults(unit.Id, year), ct), "placement results");
+        var confirmed = counts is { Confirmed: > 0 } ? await TryAsync(() => sender.Send(new GetConfirmedMonths(unit.Id, year), ct), "confirmed months") : null;
         var workforce = await TryAsync(() => sender.Send(new GetUnitWorkforce(unit.Id, year), ct), "workforce");
         var notices = await TryAsync(() => sender.Send(new GetLatestNotices(5), ct), "notices") ?? [];
 
-        var months = Months(placements, results);
+        var months = confirmed is null ? null : new DashboardMonthsDto(confirmed.PersonMonths, confirmed.Total, confirmed.PlainMonths, confirmed.SevereMonths);
         DashboardLevyDto? levy = null;
         string? levyReason = null;
         if (workforce is null) levyReason = "请先填写本年度在职职工人数和年平均工资";
@@ -74,15 +75,13 @@ internal sealed class GetHomeDashboardHandler(ISender sender, TimeProvider clock
     /// The year whose declaration window (as AnnualReview has it configured) contains today, else the last year whose
     /// window has opened; the default rule when AnnualReview is not available.
     /// </summary>
-    private async Task<int> CurrentYearAsync(Guid unitId, DateOnly today, CancellationToken ct)
+    private async Task<int> CurrentYearAsync(DateOnly today, CancellationToken ct)
     {
-        var windows = new List<AnnualReviewStatusDto>();
-        foreach (var y in new[] { today.Year, today.Year - 1, today.Year - 2 })
-            if (await TryAsync(() => sender.Send(new GetAnnualReviewStatus(unitId, y), ct), "declaration window") is { } s) windows.Add(s);
-        if (windows.Count == 0) return BusinessYears.Current(today);
-        var containing = windows.Where(w => w.WindowOpens <= today && today <= w.WindowCloses).Select(w => w.BusinessYear).DefaultIfEmpty().Max();
+        var windows = await TryAsync(() => sender.Send(new GetDeclarationWindows([today.Year, today.Year - 1, today.Year - 2]), ct), "declaration windows");
+        if (windows is null || windows.Count == 0) return BusinessYears.Current(today);
+        var containing = windows.Where(w => w.Opens <= today && today <= w.Closes).Select(w => w.BusinessYear).DefaultIfEmpty().Max();
         if (containing != 0) return containing;
-        var opened = windows.Where(w => w.WindowOpens <= today).Select(w => w.BusinessYear).DefaultIfEmpty().Max();
+        var opened = windows.Where(w => w.Opens <= today).Select(w => w.BusinessYear).DefaultIfEmpty().Max();
         return opened != 0 ? opened : BusinessYears.Current(today);
     }
 
@@ -134,23 +133,5 @@ internal sealed class GetHomeDashboardHandler(ISender sender, TimeProvider clock
                 CategoryLabels.GetValueOrDefault(kv.Key, kv.Key == 0 ? "残疾军人" : "其他"), kv.Value))
             .ToList();
         return new DashboardPlacementsDto(c.Total, byState, byCategory);
-    }
-
-    /// <summary>Σ final weights per month over the confirmed placements (null when none is confirmed or no result is stored).</summary>
-    private static DashboardMonthsDto? Months(IReadOnlyList<PlacementSummaryDto>? placements, IReadOnlyList<PlacementResultDto>? results)
-    {
-        if (placements is null || results is null) return null;
-        var confirmed = placements.Where(p => p.State == PlacementState.Confirmed).Select(p => p.Id).ToHashSet();
-        var counted = results.Where(r => confirmed.Contains(r.PlacementId)).ToList();
-        if (counted.Count == 0) return null;
-        var perMonth = new int[12];
-        int plain = 0, severe = 0;
-        foreach (var m in counted.SelectMany(r => r.Months).Where(m => m.Month is >= 1 and <= 12))
-        {
-            perMonth[m.Month - 1] += m.FinalWeight;
-            if (m.FinalWeight == 1) plain++;
-            else if (m.FinalWeight >= 2) severe++;
-        }
-        return new DashboardMonthsDto(perMonth, perMonth.Sum(), plain, severe);
     }
 }

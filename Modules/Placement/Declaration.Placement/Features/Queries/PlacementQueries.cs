@@ -31,13 +31,13 @@ internal sealed class GetPlacementSummaryHandler(IDbSession db, ISender sender) 
     public async ValueTask<PlacementCountsDto> Handle(GetPlacementSummary query, CancellationToken ct)
     {
         await sender.Send(new CheckUnitAccess(query.UnitId), ct);
-        var states = (await db.QueryAsync<(string State, int Count)>(
-            "SELECT state, count(*)::int FROM placement.placement WHERE unit_id = @UnitId AND business_year = @BusinessYear GROUP BY state", query, ct))
-            .ToDictionary(s => s.State, s => s.Count);
-        var categories = (await db.QueryAsync<(int Category, int Count)>("""
-            SELECT category, count(*)::int FROM placement.placement
-            WHERE unit_id = @UnitId AND business_year = @BusinessYear AND category IS NOT NULL GROUP BY category
-            """, query, ct)).ToDictionary(c => c.Category, c => c.Count);
+        // States and categories in one pass (GROUPING SETS): grouped by state when the category column is the grouping's, else by category.
+        var rows = await db.QueryAsync<(bool ByCategory, string? State, int? Category, int Count)>("""
+            SELECT GROUPING(state) = 1, state, category, count(*)::int FROM placement.placement
+            WHERE unit_id = @UnitId AND business_year = @BusinessYear GROUP BY GROUPING SETS ((state), (category))
+            """, query, ct);
+        var states = rows.Where(r => !r.ByCategory).ToDictionary(r => r.State!, r => r.Count);
+        var categories = rows.Where(r => r.ByCategory && r.Category is not null).ToDictionary(r => r.Category!.Value, r => r.Count);
         int Of(PlacementState s) => states.GetValueOrDefault(s.ToString());
         return new PlacementCountsDto(query.UnitId, query.BusinessYear, states.Values.Sum(), Of(PlacementState.Draft), Of(PlacementState.AwaitingReview),
             Of(PlacementState.Disputed), Of(PlacementState.Confirmed), Of(PlacementState.Returned), categories);

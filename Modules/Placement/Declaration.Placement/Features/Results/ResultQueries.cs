@@ -26,6 +26,38 @@ internal sealed class GetPlacementResultsHandler(ISender sender, ResultComposer 
 }
 
 /// <summary>
+/// The confirmed placements' months summed: their ids with the reviewer's decisions in one query, their automatic results from
+/// Certification in one request; the final weight of each month as <see cref="ResultComposer.FinalWeight"/>.
+/// </summary>
+internal sealed class GetConfirmedMonthsHandler(IDbSession db, ISender sender) : IQueryHandler<GetConfirmedMonths, ConfirmedMonthsDto?>
+{
+    public async ValueTask<ConfirmedMonthsDto?> Handle(GetConfirmedMonths query, CancellationToken ct)
+    {
+        await sender.Send(new CheckUnitAccess(query.UnitId), ct);
+        var rows = await db.QueryAsync<(Guid Id, short? Month, bool? Granted)>("""
+            SELECT p.id, d.month, d.granted FROM placement.placement p
+            LEFT JOIN placement.month_decision d ON d.placement_id = p.id
+            WHERE p.unit_id = @UnitId AND p.business_year = @BusinessYear AND p.state = 'Confirmed'
+            """, query, ct);
+        if (rows.Count == 0) return null;
+        var decisions = rows.Where(r => r.Month is not null).ToDictionary(r => (r.Id, (int)r.Month!.Value), r => r.Granted);
+        var results = await sender.Send(new GetCertificationResultsByIds(rows.Select(r => r.Id).Distinct().ToList()), ct);
+        if (results.Count == 0) return null;
+        var perMonth = new int[12];
+        int plain = 0, severe = 0;
+        foreach (var r in results)
+            foreach (var m in r.Months.Where(m => m.Month is >= 1 and <= 12))
+            {
+                var weight = ResultComposer.FinalWeight(m.Weight, m.CoverWeight, decisions.GetValueOrDefault((r.PlacementId, m.Month)));
+                perMonth[m.Month - 1] += weight;
+                if (weight == 1) plain++;
+                else if (weight >= 2) severe++;
+            }
+        return new ConfirmedMonthsDto(perMonth, perMonth.Sum(), plain, severe);
+    }
+}
+
+/// <summary>
 /// A unit-year's CertifiedCount (RULES.md §6): the confirmed placements' final person-months, frozen at confirmation, ÷ 12; with the
 /// persons for the certificate (a veteran's level comes from the certificate registry, through Certification).
 /// </summary>
