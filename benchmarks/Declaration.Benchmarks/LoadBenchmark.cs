@@ -200,7 +200,7 @@ internal static partial class LoadBenchmark
         var today = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8));
         await SendAsync(services, new SetDeclarationWindow(ProvinceData.Year, new DateOnly(2026, 3, 1) > today ? today : new DateOnly(2026, 3, 1), today));
         await using var c = new NpgsqlConnection(connectionString);
-        await c.ExecuteAsync("ANALYZE");
+        await c.ExecuteAsync("ANALYZE", commandType: System.Data.CommandType.Text, commandTimeout: 0);
     }
 
     private static async Task CheckConsistencyAsync(string root, string connectionString, Keys keys)
@@ -394,12 +394,14 @@ internal static partial class LoadBenchmark
         lua.AppendLine("function setup(thread) thread:set(\"tid\", #threads); table.insert(threads, thread) end");
         if (s.BodyFile is null)
         {
-            lua.AppendLine("local reqs = {");
-            foreach (var (path, cookie) in s.Requests)
-                lua.AppendLine(cookie is null ? $"  wrk.format(\"GET\", {Lua(path)})," : $"  wrk.format(\"GET\", {Lua(path)}, {{ [\"Cookie\"] = {Lua(cookie)} }}),");
-            lua.AppendLine("}");
+            // The requests are formatted in init(): at the top level wrk has not set its Host header yet (Kestrel answers 400 without one).
+            lua.AppendLine("local reqs = {}");
             lua.AppendLine("local n = 0");
-            lua.AppendLine("function init(args) n = tid end");
+            lua.AppendLine("function init(args)");
+            lua.AppendLine("  n = tid");
+            foreach (var (path, cookie) in s.Requests)
+                lua.AppendLine(cookie is null ? $"  table.insert(reqs, wrk.format(\"GET\", {Lua(path)}))" : $"  table.insert(reqs, wrk.format(\"GET\", {Lua(path)}, {{ [\"Cookie\"] = {Lua(cookie)} }}))");
+            lua.AppendLine("end");
             lua.AppendLine("function request() n = n + 1; return reqs[(n % #reqs) + 1] end");
         }
         else
