@@ -82,6 +82,19 @@ public sealed record GetCertificationResultsByIds(IReadOnlyList<Guid> PlacementI
 /// <summary>Stored automatic results of one unit-year (for lists and dashboards).</summary>
 public sealed record GetCertificationResults(Guid UnitId, int BusinessYear) : IQuery<IReadOnlyList<CertificationResultDto>>;
 
+/// <summary>A reviewer's decision on one month, as the owner of the review (Placement) holds it: true granted, false denied.</summary>
+public sealed record MonthDecisionInput(Guid PlacementId, int Month, bool Granted);
+
+/// <summary>Per calendar month (1–12): Σ final weights, and how many months weigh 1 (plain) and 2 or more (severe).</summary>
+public sealed record MonthTotalDto(int Month, int PersonMonths, int PlainMonths, int SevereMonths);
+
+/// <summary>
+/// The stored results of the placements summed per month in the database, each month's weight overridden by the caller's decisions
+/// (RULES.md §5: granted = its certificate cover, at least 1; denied = 0); empty when none has a result. Access as
+/// <see cref="GetCertificationResultsByIds"/>.
+/// </summary>
+public sealed record GetMonthTotals(IReadOnlyList<Guid> PlacementIds, IReadOnlyList<MonthDecisionInput> Decisions) : IQuery<IReadOnlyList<MonthTotalDto>>;
+
 /// <summary>Removes a deleted placement's facts and results (sent by Placement in the deleting transaction: the one deletion path).</summary>
 public sealed record ForgetPlacement(Guid PlacementId) : ICommand<bool>;
 

@@ -23,9 +23,11 @@ public static class PlacementStateLabels
     };
 }
 
+/// <param name="QualifyingMonths">Qualifying months of the automatic result as Placement's projection holds it (null before the first result).</param>
 public sealed record PlacementSummaryDto(
     Guid Id, Guid UnitId, int BusinessYear, string MaskedIdNumber, string MaskedName, PlacementState State,
-    string CertificateType, int? Category, int? Level, DateOnly EmploymentStart, DateOnly? EmploymentEnd, int Version, DateTimeOffset UpdatedAt);
+    string CertificateType, int? Category, int? Level, DateOnly EmploymentStart, DateOnly? EmploymentEnd, int Version, DateTimeOffset UpdatedAt,
+    int? QualifyingMonths = null);
 
 /// <summary>Every placement of a unit-year (access-checked), masked.</summary>
 public sealed record GetPlacements(Guid UnitId, int BusinessYear) : IQuery<IReadOnlyList<PlacementSummaryDto>>;

@@ -28,8 +28,8 @@ public sealed class IndexModel(TimeProvider clock) : AppPageModel
         Year ??= current - 1;
         Items = await Sender.Send(new GetPlacements(UnitId, Year.Value));
         Unlocked = await Sender.Send(new IsUnitYearUnlocked(UnitId, Year.Value));
-        if (Items.Count > 0)
-            QualifyingMonths = (await Sender.Send(new GetPlacementResults(UnitId, Year.Value))).ToDictionary(r => r.PlacementId, r => r.QualifyingMonths);
+        // Qualifying months from Placement's projection of the results (kept with each placement): no 12 result rows per person.
+        QualifyingMonths = Items.Where(i => i.QualifyingMonths is not null).ToDictionary(i => i.Id, i => i.QualifyingMonths!.Value);
     }
 
     public int Count(PlacementState state) => Items.Count(i => i.State == state);

@@ -56,6 +56,36 @@ internal sealed class GetCertificationResultsHandler(IDbSession db, ISender send
     }
 }
 
+/// <summary>One query sums the months (the home page needs twelve figures, not every placement's months); the units are checked first.</summary>
+internal sealed class GetMonthTotalsHandler(IDbSession db, PlacementAccess access) : IQueryHandler<GetMonthTotals, IReadOnlyList<MonthTotalDto>>
+{
+    public async ValueTask<IReadOnlyList<MonthTotalDto>> Handle(GetMonthTotals query, CancellationToken ct)
+    {
+        if (query.PlacementIds.Count == 0) return [];
+        var ids = query.PlacementIds.Distinct().ToArray();
+        var units = await db.QueryAsync<Guid>("SELECT DISTINCT unit_id FROM certification.placement WHERE id = ANY(@ids)", new { ids }, ct);
+        await access.CheckUnitsAsync(units, ct);
+        return await db.QueryAsync<MonthTotalDto>("""
+            WITH d AS (
+                SELECT * FROM unnest(@dId::uuid[], @dMonth::int[], @dGranted::boolean[]) AS d(placement_id, month, granted)
+            ), w AS (
+                SELECT r.month::int AS month,
+                       CASE WHEN d.granted IS NULL THEN r.weight WHEN d.granted THEN greatest(1, r.cover_weight) ELSE 0 END AS weight
+                FROM certification.month_result r
+                LEFT JOIN d ON d.placement_id = r.placement_id AND d.month = r.month
+                WHERE r.placement_id = ANY(@ids) AND r.month BETWEEN 1 AND 12
+            )
+            SELECT month AS Month, sum(weight)::int AS PersonMonths, (count(*) FILTER (WHERE weight = 1))::int AS PlainMonths,
+                   (count(*) FILTER (WHERE weight >= 2))::int AS SevereMonths
+            FROM w GROUP BY month ORDER BY month
+            """, new
+        {
+            ids, dId = query.Decisions.Select(d => d.PlacementId).ToArray(), dMonth = query.Decisions.Select(d => d.Month).ToArray(),
+            dGranted = query.Decisions.Select(d => d.Granted).ToArray(),
+        }, ct);
+    }
+}
+
 internal sealed class ForgetPlacementHandler(IDbSession db, PlacementAccess access) : ICommandHandler<ForgetPlacement, bool>
 {
     public async ValueTask<bool> Handle(ForgetPlacement command, CancellationToken ct)

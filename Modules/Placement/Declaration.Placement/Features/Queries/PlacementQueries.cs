@@ -18,11 +18,35 @@ internal sealed class GetPlacementsHandler(IDbSession db, ISender sender) : IQue
     public async ValueTask<IReadOnlyList<PlacementSummaryDto>> Handle(GetPlacements query, CancellationToken ct)
     {
         await sender.Send(new CheckUnitAccess(query.UnitId), ct);
-        var rows = await db.QueryAsync<PlacementRow>($"""
-            SELECT {PlacementSql.Columns} FROM placement.placement p
+        // Only the list's columns (no encrypted fields), with the qualifying months of our result projection.
+        var rows = await db.QueryAsync<SummaryRow>("""
+            SELECT p.id, p.unit_id AS UnitId, p.business_year AS BusinessYear, p.id_number_masked AS MaskedIdNumber, p.name_masked AS MaskedName,
+                   p.state, p.certificate_type AS CertificateType, p.category, p.level, p.employment_start AS EmploymentStart,
+                   p.employment_end AS EmploymentEnd, p.version, p.updated_at AS UpdatedAt,
+                   CASE WHEN p.result_version > 0 THEN p.qualifying_months END AS QualifyingMonths
+            FROM placement.placement p
             WHERE p.unit_id = @UnitId AND p.business_year = @BusinessYear ORDER BY p.created_at, p.id
             """, query, ct);
-        return rows.Select(r => r.ToSummary()).ToList();
+        return rows.Select(r => new PlacementSummaryDto(r.Id, r.UnitId, r.BusinessYear, r.MaskedIdNumber, r.MaskedName, Enum.Parse<PlacementState>(r.State),
+            r.CertificateType, r.Category, r.Level, r.EmploymentStart, r.EmploymentEnd, r.Version, r.UpdatedAt, r.QualifyingMonths)).ToList();
+    }
+
+    private sealed record SummaryRow
+    {
+        public Guid Id { get; init; }
+        public Guid UnitId { get; init; }
+        public int BusinessYear { get; init; }
+        public string MaskedIdNumber { get; init; } = null!;
+        public string MaskedName { get; init; } = null!;
+        public string State { get; init; } = null!;
+        public string CertificateType { get; init; } = null!;
+        public int? Category { get; init; }
+        public int? Level { get; init; }
+        public DateOnly EmploymentStart { get; init; }
+        public DateOnly? EmploymentEnd { get; init; }
+        public int Version { get; init; }
+        public DateTimeOffset UpdatedAt { get; init; }
+        public int? QualifyingMonths { get; init; }
     }
 }
 

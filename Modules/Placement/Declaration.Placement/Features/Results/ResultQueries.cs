@@ -26,8 +26,8 @@ internal sealed class GetPlacementResultsHandler(ISender sender, ResultComposer 
 }
 
 /// <summary>
-/// The confirmed placements' months summed: their ids with the reviewer's decisions in one query, their automatic results from
-/// Certification in one request; the final weight of each month as <see cref="ResultComposer.FinalWeight"/>.
+/// The confirmed placements' months summed: their ids with the reviewer's decisions in one query, the sums per month by Certification
+/// in one more (its results overridden by those decisions, <see cref="ResultComposer.FinalWeight"/>'s rule in SQL).
 /// </summary>
 internal sealed class GetConfirmedMonthsHandler(IDbSession db, ISender sender) : IQueryHandler<GetConfirmedMonths, ConfirmedMonthsDto?>
 {
@@ -40,20 +40,12 @@ internal sealed class GetConfirmedMonthsHandler(IDbSession db, ISender sender) :
             WHERE p.unit_id = @UnitId AND p.business_year = @BusinessYear AND p.state = 'Confirmed'
             """, query, ct);
         if (rows.Count == 0) return null;
-        var decisions = rows.Where(r => r.Month is not null).ToDictionary(r => (r.Id, (int)r.Month!.Value), r => r.Granted);
-        var results = await sender.Send(new GetCertificationResultsByIds(rows.Select(r => r.Id).Distinct().ToList()), ct);
-        if (results.Count == 0) return null;
+        var decisions = rows.Where(r => r.Month is not null && r.Granted is not null).Select(r => new MonthDecisionInput(r.Id, r.Month!.Value, r.Granted!.Value)).ToList();
+        var totals = await sender.Send(new GetMonthTotals(rows.Select(r => r.Id).Distinct().ToList(), decisions), ct);
+        if (totals.Count == 0) return null;
         var perMonth = new int[12];
-        int plain = 0, severe = 0;
-        foreach (var r in results)
-            foreach (var m in r.Months.Where(m => m.Month is >= 1 and <= 12))
-            {
-                var weight = ResultComposer.FinalWeight(m.Weight, m.CoverWeight, decisions.GetValueOrDefault((r.PlacementId, m.Month)));
-                perMonth[m.Month - 1] += weight;
-                if (weight == 1) plain++;
-                else if (weight >= 2) severe++;
-            }
-        return new ConfirmedMonthsDto(perMonth, perMonth.Sum(), plain, severe);
+        foreach (var t in totals) perMonth[t.Month - 1] = t.PersonMonths;
+        return new ConfirmedMonthsDto(perMonth, perMonth.Sum(), totals.Sum(t => t.PlainMonths), totals.Sum(t => t.SevereMonths));
     }
 }
 
