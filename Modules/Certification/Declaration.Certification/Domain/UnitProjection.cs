@@ -16,8 +16,12 @@ internal sealed class UnitProjection(IDbSession db, TimeProvider clock)
         await db.ExecuteAsync("""
             WITH old AS (SELECT region_code FROM certification.unit WHERE id = @id),
             up AS (
+                -- Nothing is proposed when the stored row is newer or the same: an upsert that updates nothing would still lock the row
+                -- (and every certification of the unit's placements would wait for the others' transactions).
                 INSERT INTO certification.unit AS u (id, credit_code, name, region_code, federation_code, version, updated_at)
-                VALUES (@id, @creditCode, @name, @region, @federation, @version, @now)
+                SELECT @id, @creditCode, @name, @region, @federation, @version, @now
+                WHERE NOT EXISTS (SELECT 1 FROM certification.unit s WHERE s.id = @id AND (s.version > @version
+                    OR (s.credit_code, s.name, s.region_code, s.federation_code, s.version) IS NOT DISTINCT FROM (@creditCode, @name, @region, @federation, @version)))
                 ON CONFLICT (id) DO UPDATE SET credit_code = EXCLUDED.credit_code, name = EXCLUDED.name, region_code = EXCLUDED.region_code,
                     federation_code = EXCLUDED.federation_code, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
                 WHERE u.version <= EXCLUDED.version
@@ -35,6 +39,10 @@ internal sealed class UnitProjection(IDbSession db, TimeProvider clock)
     /// <summary>Replaces the unit's related units (unless what is stored is newer); any difference marks its unlocked placements dirty.</summary>
     public async Task ReplaceRelatedAsync(Guid unitId, IReadOnlyList<RelatedUnitFact> facts, int version, CancellationToken ct)
     {
+        // The list of a version is the same wherever it is read: when the stored version is this one or newer there is nothing to do,
+        // and the row is not locked (concurrent certifications of one unit's placements would queue behind each other).
+        var seen = await db.ExecuteScalarAsync<int?>("SELECT related_version FROM certification.unit WHERE id = @unitId", new { unitId }, ct);
+        if (seen is null || seen >= version) return;
         var stored = await db.ExecuteScalarAsync<int?>("SELECT related_version FROM certification.unit WHERE id = @unitId FOR UPDATE", new { unitId }, ct);
         if (stored is null || stored > version) return;
         await db.ExecuteAsync("UPDATE certification.unit SET related_version = @version WHERE id = @unitId", new { unitId, version }, ct);

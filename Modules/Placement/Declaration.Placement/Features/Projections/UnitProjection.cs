@@ -32,7 +32,11 @@ internal sealed class UnitProjection(IDbSession db, TimeProvider clock)
     public Task UpsertAsync(Guid id, string creditCode, string name, string federationCode, int version, CancellationToken ct) =>
         db.ExecuteAsync("""
             INSERT INTO placement.unit AS u (id, credit_code, name, federation_code, version, updated_at)
-            VALUES (@id, @creditCode, @name, @federationCode, @version, @now)
+            SELECT @id, @creditCode, @name, @federationCode, @version, @now
+            -- Nothing proposed when the stored row is newer or the same: an upsert updating nothing would still lock the row for the
+            -- transaction, and every declaration of the unit would wait for the others.
+            WHERE NOT EXISTS (SELECT 1 FROM placement.unit s WHERE s.id = @id AND (s.version > @version
+                OR (s.credit_code, s.name, s.federation_code, s.version) IS NOT DISTINCT FROM (@creditCode, @name, @federationCode, @version)))
             ON CONFLICT (id) DO UPDATE SET credit_code = EXCLUDED.credit_code, name = EXCLUDED.name, federation_code = EXCLUDED.federation_code,
                 version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
             WHERE u.version <= EXCLUDED.version
