@@ -186,6 +186,45 @@ public sealed partial class ThreeHostTests
         Assert.That(clerk.Hosts, Does.Not.Contain(victim));
     }
 
+    [Test, Order(6)]
+    public async Task Readiness_ChecksTheRealBroker_AndFailsWhenItDies_WhileLivenessHolds()
+    {
+        // Straight to each surviving host (the monitoring system's view), not through the proxy.
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var hosts = new List<string>();
+        foreach (var host in AllHosts)
+        {
+            var url = $"http://127.0.0.1:{Cluster.State[$"{host.ToUpperInvariant()}_PORT"]}";
+            try { if ((await http.GetAsync($"{url}/health/live")).IsSuccessStatusCode) hosts.Add(url); }
+            catch (HttpRequestException) { } // the host the previous step killed
+        }
+        Assert.That(hosts, Is.Not.Empty);
+        var before = await BusCheckAsync(http, hosts[0]);
+        Assert.That(before, Is.EqualTo((HttpStatusCode.OK, "Healthy")), "with RabbitMQ connected the bus check is there and healthy");
+
+        // The broker dies (its Erlang node, then the script around it): every host's readiness fails on the bus, liveness holds.
+        var node = int.Parse(await File.ReadAllTextAsync(Path.Combine(Cluster.Dir, "rabbitmq", "rabbit.pid")), System.Globalization.CultureInfo.InvariantCulture);
+        using (var kill = Process.Start("kill", ["-KILL", node.ToString(System.Globalization.CultureInfo.InvariantCulture), Cluster.State["RABBIT_PID"]])) await kill.WaitForExitAsync();
+        foreach (var url in hosts)
+        {
+            var after = await Cluster.UntilAsync(() => BusCheckAsync(http, url), r => r.Status == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(90),
+                $"{url} reports the broker gone");
+            Assert.Multiple(async () =>
+            {
+                Assert.That(after.Bus, Is.AnyOf("Degraded", "Unhealthy"), "MassTransit reports a lost broker connection as Degraded");
+                Assert.That((await http.GetAsync($"{url}/health/live")).StatusCode, Is.EqualTo(HttpStatusCode.OK), "a restart would not bring the broker back");
+            });
+        }
+    }
+
+    private static async Task<(HttpStatusCode Status, string? Bus)> BusCheckAsync(HttpClient http, string url)
+    {
+        using var response = await http.GetAsync($"{url}/health/ready");
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var bus = body.RootElement.GetProperty("checks").TryGetProperty("masstransit-bus", out var check) ? check.GetProperty("status").GetString() : null;
+        return (response.StatusCode, bus);
+    }
+
     private static string CultureInvariant(FormattableString s) => FormattableString.Invariant(s);
 
     /// <summary>Each message reached the SMS platform under its own idempotency key, and exactly once.</summary>

@@ -54,7 +54,8 @@ internal static class Operations
         services.PostConfigure<AntiforgeryOptions>(o => o.Cookie.SecurePolicy = secure);
 
         // Readiness: PostgreSQL answers, the bus is connected (MassTransit registers its own "masstransit-bus" check, tagged
-        // "ready": with RabbitMQ configured it fails while the broker is unreachable), and the outbox is not stuck (degraded only).
+        // "ready": with RabbitMQ configured it is Degraded while the broker is unreachable, which WriteHealthAsync answers with 503),
+        // and the outbox is not stuck (degraded only, still ready).
         services.AddHealthChecks()
             .AddNpgSql(sp => sp.GetRequiredService<NpgsqlDataSource>(), name: "postgresql", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(5))
             .AddCheck<OutboxHealthCheck>("outbox", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(5));
@@ -169,6 +170,10 @@ internal static class Operations
     {
         context.Response.ContentType = "application/json; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
+        // Only the outbox may be Degraded and still ready. MassTransit reports a bus whose broker connection is lost (reconnecting)
+        // as Degraded, not Unhealthy: this host cannot pass events on, so it is not ready.
+        if (report.Entries.Any(e => e.Key != "outbox" && e.Value.Status != HealthStatus.Healthy))
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         return context.Response.WriteAsync(JsonSerializer.Serialize(new
         {
             status = report.Status.ToString(),
