@@ -10,7 +10,11 @@ public sealed record CliResult(int ExitCode, string StandardOutput, string Stand
 /// </summary>
 public static class CliRunner
 {
-    public static async Task<CliResult> RunAsync(string connectionString, params string[] args)
+    public static Task<CliResult> RunAsync(string connectionString, params string[] args) =>
+        RunAsync(connectionString, new Dictionary<string, string?>(), args);
+
+    /// <summary>Runs with <paramref name="environment"/> over the test settings (a null value removes the variable).</summary>
+    public static async Task<CliResult> RunAsync(string connectionString, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Declaration.Host.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException("Declaration.Host.dll is not next to the test assembly", dll);
@@ -20,11 +24,21 @@ public static class CliRunner
         psi.Environment["DECLARATION_DB"] = connectionString;
         foreach (var (key, value) in TestApp.TestSettings)
             psi.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        foreach (var (key, value) in environment)
+        {
+            if (value is null) psi.Environment.Remove(key);
+            else psi.Environment[key] = value;
+        }
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
+        try { await process.WaitForExitAsync(timeout.Token); }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"Declaration.Host {string.Join(' ', args)} did not exit within 3 minutes: {await stderr}");
+        }
         return new CliResult(process.ExitCode, await stdout, await stderr);
     }
 }

@@ -4,5 +4,4 @@ using Declaration.Host.Web;
 if (args.Length > 0 && CommandLine.IsVerb(args[0]))
     return await CommandLine.RunAsync(args);
 
-await WebApp.RunAsync(args);
-return 0;
+return await WebApp.RunAsync(args);

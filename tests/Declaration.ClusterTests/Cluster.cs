@@ -184,11 +184,28 @@ public sealed partial class Session : IDisposable
         return session;
     }
 
+    /// <summary>
+    /// Sends the request; a state-changing /api call carries the session's antiforgery token as the RequestVerificationToken
+    /// header, as a page's script does (fetched from <c>GET /api/antiforgery</c> once per sign-in).
+    /// </summary>
     public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request)
     {
+        if (request.RequestUri!.OriginalString.StartsWith("/api/", StringComparison.Ordinal) && request.Method != HttpMethod.Get
+            && request.Method != HttpMethod.Head && !request.Headers.Contains("RequestVerificationToken"))
+            request.Headers.Add("RequestVerificationToken", _apiToken ??= await ApiTokenAsync());
         var response = await Client.SendAsync(request);
         Hosts.Add(HostOf(response));
         return response;
+    }
+
+    private string? _apiToken;
+
+    private async Task<string> ApiTokenAsync()
+    {
+        using var response = await Client.GetAsync("/api/antiforgery");
+        response.EnsureSuccessStatusCode();
+        using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.GetProperty("token").GetString()!;
     }
 
     public Task<HttpResponseMessage> GetAsync(string path) => SendAsync(new HttpRequestMessage(HttpMethod.Get, path));

@@ -30,7 +30,7 @@ internal static class AnnualUnits
         var n = Interlocked.Increment(ref _next) + Environment.ProcessId % 1000 * 10;
         var code = CreditCode(n);
         var user = $"annual-e2e-{n}";
-        await using var scope = E2E.Services.CreateAsyncScope();
+        await using var scope = E2E.Services.CreateSystemScope();
         var sender = scope.ServiceProvider.GetRequiredService<ISender>();
         var csv = "credit_code,name,unit_type,region_code,federation_code,tax_authority_code,legal_representative,legal_phone,contact_name,contact_mobile,address\n" +
                   $"{code},{name},enterprise,330106,330106,13301060000,法人,0571-87001234,经办人,13800571234,杭州市西湖区\n";
@@ -130,7 +130,7 @@ public sealed class AnnualReviewBrowserTests
     public async Task TheDemo_UnitC_IsCertified_AndUnitA_IsStillInProgress()
     {
         // The demo's placements come from Placement's seeder: without the Placement module composed there is nothing to certify.
-        await using (var scope = E2E.Services.CreateAsyncScope())
+        await using (var scope = E2E.Services.CreateSystemScope())
         {
             var sender = scope.ServiceProvider.GetRequiredService<ISender>();
             var unitC = (await sender.Send(new GetUnitByCreditCode("91330106MA2CDE0B2R")))!;
@@ -161,7 +161,7 @@ public sealed class AnnualReviewBrowserTests
         var page = await context.NewPageAsync();
         await page.GotoAsync("/Verify");
         await Browser.AssertAccessibleAsync(page);
-        await page.GetByLabel("核验码或确认书编号").FillAsync("FORGED2345");
+        await page.GetByLabel("核验码").FillAsync("FORGED2345");
         await page.GetByRole(AriaRole.Button, new() { Name = "核验" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "未找到该确认书" })).ToBeVisibleAsync();
         await Browser.AssertAccessibleAsync(page);

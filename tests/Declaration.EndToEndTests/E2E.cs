@@ -24,6 +24,7 @@ public sealed class E2E
     public static IServiceProvider Services => _app!.Services;
     public static string ConnectionString => _server!.ConnectionString;
     public const string Password = "Demo@2026";
+    public static readonly TimeSpan RateLimitWindow = TimeSpan.FromSeconds(5);
 
     [OneTimeSetUp]
     public async Task StartAsync()
@@ -39,6 +40,12 @@ public sealed class E2E
             ["Declaration:Hangfire:PollSeconds"] = "1",
             ["Declaration:Files:Root"] = Path.Combine(Path.GetTempPath(), $"declaration-e2e-files-{Guid.NewGuid():N}"),
             ["Logging:LogLevel:Default"] = "Warning",
+            // Short windows, so the rate-limit tests can exhaust one and every other test finds it fresh a few seconds later.
+            ["Declaration:RateLimits:Window"] = RateLimitWindow.ToString(),
+            ["Declaration:RateLimits:SignInPerAddress"] = "60",
+            ["Declaration:RateLimits:SignInPerUserName"] = "12",
+            ["Declaration:RateLimits:VerifyPerAddress"] = "30",
+            ["Declaration:RateLimits:UploadsPerAccount"] = "60",
         });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         _app = WebApp.Build(builder, _server.ConnectionString);

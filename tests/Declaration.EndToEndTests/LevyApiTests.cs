@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Declaration.BuildingBlocks.Application;
 using Declaration.LevyCalculator.Contracts;
 using Mediator;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,7 +42,7 @@ public sealed class LevyApiTests
         using var json = JsonDocument.Parse(body);
         var root = json.RootElement;
 
-        await using var scope = E2E.Services.CreateAsyncScope();
+        await using var scope = E2E.Services.CreateSystemScope();
         var expected = await scope.ServiceProvider.GetRequiredService<ISender>()
             .Send(new CalculateLevy(2024, "330000", unitType, headcount, wage, plain, severe, 100_000m));
         Assert.Multiple(() =>

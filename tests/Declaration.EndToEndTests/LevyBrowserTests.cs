@@ -75,7 +75,7 @@ public sealed partial class LevyBrowserTests
     public async Task Admin_EditsAParameter_StaleEditGets409_AndTheChangeIsListed()
     {
         int id;
-        await using (var scope = E2E.Services.CreateAsyncScope())
+        await using (var scope = E2E.Services.CreateSystemScope())
         {
             scope.ServiceProvider.GetRequiredService<CurrentUserHolder>().User = new ExplicitUser("e2e", "测试", Role.Admin);
             id = (await scope.ServiceProvider.GetRequiredService<ISender>().Send(new GetLevyParameters(2016))).Single(r => r.RegionCode == "330000").Id;

@@ -6,20 +6,36 @@ using Microsoft.Playwright;
 
 namespace Declaration.EndToEndTests;
 
-/// <summary>An HTTP client with its own cookies, signed in through the real login form (antiforgery included).</summary>
+/// <summary>
+/// An HTTP client with its own cookies, signed in through the real login form (antiforgery included). Like a page's script, it sends
+/// the antiforgery token (from <c>GET /api/antiforgery</c>) as the <c>RequestVerificationToken</c> header on every state-changing /api
+/// call; <see cref="Raw"/> sends exactly what a test writes (a cross-site form post, a call without the header).
+/// </summary>
 public sealed partial class HttpSession : IDisposable
 {
     private readonly HttpClientHandler _handler = new() { CookieContainer = new CookieContainer(), AllowAutoRedirect = false };
+    private readonly AntiforgeryHeaderHandler _antiforgery;
 
-    public HttpSession() => Client = new HttpClient(_handler) { BaseAddress = new Uri(E2E.BaseUrl) };
+    public HttpSession()
+    {
+        _antiforgery = new AntiforgeryHeaderHandler(_handler);
+        Client = new HttpClient(_antiforgery, disposeHandler: false) { BaseAddress = new Uri(E2E.BaseUrl), Timeout = TimeSpan.FromMinutes(3) };
+        Raw = new HttpClient(_handler, disposeHandler: false) { BaseAddress = new Uri(E2E.BaseUrl), Timeout = TimeSpan.FromMinutes(3) };
+    }
 
     public HttpClient Client { get; }
+
+    /// <summary>The same cookies, without the antiforgery header.</summary>
+    public HttpClient Raw { get; }
+
+    public CookieContainer Cookies => _handler.CookieContainer;
 
     public static async Task<HttpSession> SignInAsync(string user, string password = E2E.Password)
     {
         var session = new HttpSession();
         var response = await session.PostFormAsync("/Account/Login", new() { ["UserName"] = user, ["Password"] = password });
         if (response.StatusCode != HttpStatusCode.Redirect) throw new InvalidOperationException($"sign-in of {user} failed: {(int)response.StatusCode}");
+        session._antiforgery.Forget();
         return session;
     }
 
@@ -31,13 +47,47 @@ public sealed partial class HttpSession : IDisposable
         return await Client.PostAsync(path, new FormUrlEncodedContent(fields));
     }
 
+    /// <summary>The antiforgery token of this session (the one a page's script sends).</summary>
+    public Task<string> AntiforgeryTokenAsync() => _antiforgery.TokenAsync(CancellationToken.None);
+
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex TokenPattern();
 
     public void Dispose()
     {
         Client.Dispose();
+        Raw.Dispose();
+        _antiforgery.Dispose();
         _handler.Dispose();
+    }
+
+    private sealed class AntiforgeryHeaderHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        private string? _token;
+
+        public void Forget() => _token = null;
+
+        public async Task<string> TokenAsync(CancellationToken ct)
+        {
+            if (_token is not null) return _token;
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(E2E.BaseUrl), "/api/antiforgery"));
+            using var response = await base.SendAsync(request, ct);
+            response.EnsureSuccessStatusCode();
+            using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+            return _token = json.RootElement.GetProperty("token").GetString()!;
+        }
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        {
+            var method = request.Method;
+            if (request.RequestUri!.AbsolutePath.StartsWith("/api/", StringComparison.Ordinal) && method != HttpMethod.Get && method != HttpMethod.Head
+                && !request.Headers.Contains("RequestVerificationToken") && request.Headers.Authorization is null)
+                request.Headers.Add("RequestVerificationToken", await TokenAsync(ct));
+            var response = await base.SendAsync(request, ct);
+            // A sign-in, sign-out or password change makes a new user token: fetch it again next time.
+            if (request.RequestUri.AbsolutePath.StartsWith("/Account/", StringComparison.OrdinalIgnoreCase) && method == HttpMethod.Post) _token = null;
+            return response;
+        }
     }
 }
 

@@ -13,7 +13,7 @@ public sealed class UnitsAccessTests
 {
     private static async Task<UnitDto> UnitAsync(string creditCode)
     {
-        await using var scope = E2E.Services.CreateAsyncScope();
+        await using var scope = E2E.Services.CreateSystemScope();
         return (await scope.ServiceProvider.GetRequiredService<ISender>().Send(new GetUnitByCreditCode(creditCode)))!;
     }
 
@@ -126,7 +126,7 @@ public sealed class UnitsAccessTests
             Assert.That(body, Does.Contain("锁定"));
         });
         // Unlock for other tests: the admin resets the account.
-        await using var scope = E2E.Services.CreateAsyncScope();
+        await using var scope = E2E.Services.CreateSystemScope();
         await scope.ServiceProvider.GetRequiredService<ISender>().Send(new CreateAccount("demo3", "西湖公共服务中心经办人", E2E.Password, Role.Employer, "91330106MA2CDE0B2R", null, UpdateIfExists: true));
     }
 

@@ -23,6 +23,9 @@ internal sealed partial class ApiSession : IDisposable
             ["UserName"] = user, ["Password"] = password, ["__RequestVerificationToken"] = token,
         }));
         if (response.StatusCode != HttpStatusCode.Redirect) throw new InvalidOperationException($"sign-in of {user} failed: {(int)response.StatusCode}");
+        // State-changing /api calls made with the cookie carry the antiforgery header token, as the pages' script sends it.
+        var antiforgery = await session.GetAsync("/api/antiforgery");
+        session._client.DefaultRequestHeaders.Add(antiforgery.GetProperty("headerName").GetString()!, antiforgery.GetProperty("token").GetString());
         return session;
     }
 

@@ -1,4 +1,5 @@
 using Declaration.BuildingBlocks.Data;
+using Declaration.BuildingBlocks.Domain;
 using Declaration.BuildingBlocks.Errors;
 using FluentValidation;
 using Mediator;
@@ -66,5 +67,54 @@ public sealed class LoggingBehaviour<TMessage, TResponse>(ILogger<LoggingBehavio
             logger.LogDebug("{Message} by {User} took {Elapsed} ms", typeof(TMessage).Name, user.UserId,
                 System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
+    }
+}
+
+/// <summary>
+/// Fail closed: a message sent in a scope whose caller nobody set is refused (a background scope must say it runs as the system).
+/// Anonymous web callers are set explicitly (<see cref="AnonymousUser"/>) and pass; their rights are checked by the handlers.
+/// </summary>
+public sealed class CallerBehaviour<TMessage, TResponse>(ICurrentUser user)
+    : IPipelineBehavior<TMessage, TResponse> where TMessage : notnull, IMessage
+{
+    public ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken) =>
+        user is UnsetUser
+            ? throw new ForbiddenException($"未设置调用者身份，已拒绝 {typeof(TMessage).Name}（后台任务须以系统身份运行）")
+            : next(message, cancellationToken);
+}
+
+/// <summary>
+/// Every text of every message (commands and queries, nested records and lists included) is checked before validation: no control
+/// characters but tab and line breaks, no bidirectional-override characters, no lone surrogates, at most
+/// <see cref="TextInput.MaxLength"/> characters. One Chinese message per offending field; nothing reaches a handler or the database.
+/// </summary>
+public sealed class InputTextBehaviour<TMessage, TResponse> : IPipelineBehavior<TMessage, TResponse> where TMessage : notnull, IMessage
+{
+    public ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
+    {
+        var errors = TextInput.CheckObject(message);
+        if (errors.Count > 0) throw new InputException(errors);
+        return next(message, cancellationToken);
+    }
+}
+
+/// <summary>A request whose result leaves the system as a file of many units' data (a tax or certification export): audited.</summary>
+public interface IAuditedExport
+{
+    string ExportKind { get; }
+    int BusinessYear { get; }
+}
+
+/// <summary>Records who took an export (kind, year, rows) once it was written; a refused export is logged, not audited.</summary>
+public sealed class ExportAuditBehaviour<TMessage, TResponse>(Audit.IAuditLog audit)
+    : IPipelineBehavior<TMessage, TResponse> where TMessage : notnull, IMessage
+{
+    public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
+    {
+        var response = await next(message, cancellationToken);
+        if (message is IAuditedExport export)
+            await audit.RecordAsync("Export", "Export", $"{export.ExportKind}/{export.BusinessYear}", null, $"导出{export.ExportKind}（{export.BusinessYear}年度）",
+                null, new { kind = export.ExportKind, year = export.BusinessYear, rows = response }, cancellationToken);
+        return response;
     }
 }

@@ -26,6 +26,37 @@ public sealed class SystemUser : ICurrentUser
     public string? IpAddress => null;
 }
 
+/// <summary>
+/// A caller who is not signed in (a web request without a session). Least privilege by construction: an employer role bound to no
+/// unit passes no check of the solution (every unit check compares the caller's unit; every staff check asks for Reviewer/Admin/System).
+/// </summary>
+public sealed class AnonymousUser(string? ipAddress = null) : ICurrentUser
+{
+    public string UserId => "anonymous";
+    public string UserName => "匿名访问";
+    public Role Role => Role.Employer;
+    public Guid? UnitId => null;
+    public string? Jurisdiction => null;
+    public string? IpAddress { get; } = ipAddress;
+}
+
+/// <summary>
+/// The caller of a scope nobody set (fail closed): no rights, as <see cref="AnonymousUser"/>, and the mediator refuses every message sent
+/// in its name (<see cref="CallerBehaviour{TMessage,TResponse}"/>), so a job, a consumer or a command-line verb that forgot to say who it
+/// runs as fails loudly instead of running as the system.
+/// </summary>
+public sealed class UnsetUser : ICurrentUser
+{
+    public static readonly UnsetUser Instance = new();
+    private UnsetUser() { }
+    public string UserId => "unset";
+    public string UserName => "未设置的调用者";
+    public Role Role => Role.Employer;
+    public Guid? UnitId => null;
+    public string? Jurisdiction => null;
+    public string? IpAddress => null;
+}
+
 /// <summary>A settable identity for background scopes and tests.</summary>
 public sealed class ExplicitUser(string userId, string userName, Role role, Guid? unitId = null, string? jurisdiction = null) : ICurrentUser
 {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Declaration.BuildingBlocks.Application;
 using Declaration.BuildingBlocks.Data;
 
@@ -33,8 +34,8 @@ internal sealed class AuditLog(IDbSession db, ICurrentUser user, TimeProvider cl
             {
                 at = clock.GetUtcNow(), module, entityType, entityId, unitId, action, actorId = user.UserId, actorName = user.UserName,
                 actorRole = user.Role.ToString(), ip = user.IpAddress,
-                before = before is null ? null : JsonSerializer.Serialize(before, Json),
-                after = after is null ? null : JsonSerializer.Serialize(after, Json),
+                before = AuditJson(before),
+                after = AuditJson(after),
             }, ct);
 
     public Task<int> RecordSetAsync(string module, string entityType, string rowsSql, object? param, CancellationToken ct)
@@ -51,6 +52,50 @@ internal sealed class AuditLog(IDbSession db, ICurrentUser user, TimeProvider cl
                    @audit_ip, x.before, x.after
             FROM ({rowsSql}) x
             """, parameters, ct);
+    }
+
+    /// <summary>
+    /// The before/after of an entry as JSON, with no personal data in plain text whatever the caller passed: a value under a key naming
+    /// a telephone or mobile number is masked (138****1234), one naming an ID number too (330102********2516). Names are masked by
+    /// the modules (a "name" key may be a unit's).
+    /// </summary>
+    internal static string? AuditJson(object? value)
+    {
+        if (value is null) return null;
+        var node = JsonSerializer.SerializeToNode(value, Json);
+        Scrub(node, null);
+        return node?.ToJsonString(Json);
+    }
+
+    private static void Scrub(JsonNode? node, string? key)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (k, child) in obj.ToList())
+                {
+                    if (child is JsonValue v && v.TryGetValue<string>(out var text) && Mask(k, text) is { } masked) obj[k] = masked;
+                    else Scrub(child, k);
+                }
+                break;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    if (array[i] is JsonValue v && v.TryGetValue<string>(out var text) && key is not null && Mask(key, text) is { } masked) array[i] = masked;
+                    else Scrub(array[i], key);
+                }
+                break;
+        }
+    }
+
+    private static string? Mask(string key, string value)
+    {
+        if (string.IsNullOrEmpty(value) || Domain.Masking.IsMasked(value)) return null;
+        if (key.Contains("phone", StringComparison.OrdinalIgnoreCase) || key.Contains("mobile", StringComparison.OrdinalIgnoreCase))
+            return Domain.Masking.Phone(value);
+        if (key.Contains("idnumber", StringComparison.OrdinalIgnoreCase) || key.Contains("id_number", StringComparison.OrdinalIgnoreCase))
+            return Domain.Masking.IdNumber(value);
+        return null;
     }
 
     public Task<IReadOnlyList<AuditEntry>> ForUnitAsync(Guid unitId, int limit, CancellationToken ct) =>

@@ -1,5 +1,6 @@
 using System.Data;
 using Dapper;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Declaration.BuildingBlocks.Data;
@@ -23,12 +24,34 @@ public interface IDbSession
 
     /// <summary>Runs <paramref name="action"/> once after the current transaction commits (not after a rollback).</summary>
     void AfterCommit(Action action);
+
+    /// <summary>
+    /// Lets this session's statements run up to <see cref="DatabaseOptions.LongCommandTimeout"/> instead of
+    /// <see cref="DatabaseOptions.CommandTimeout"/>: for the long set-based statements of imports and the certification batch only.
+    /// </summary>
+    void UseLongCommandTimeout();
 }
 
-internal sealed class DbSession(NpgsqlDataSource dataSource) : IDbSession, IAsyncDisposable
+/// <summary><c>Declaration:Database</c>: how long one SQL statement may run.</summary>
+public sealed class DatabaseOptions
+{
+    /// <summary>Every statement of a request, query or command (a runaway query fails instead of holding a connection forever).</summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The statements of imports, the certification batch and other sessions that call <see cref="IDbSession.UseLongCommandTimeout"/>.</summary>
+    public TimeSpan LongCommandTimeout { get; set; } = TimeSpan.FromHours(2);
+}
+
+internal sealed class DbSession(NpgsqlDataSource dataSource, IOptions<DatabaseOptions> options) : IDbSession, IAsyncDisposable
 {
     private NpgsqlConnection? _connection;
     private readonly List<Action> _afterCommit = [];
+
+    private TimeSpan _timeout = options.Value.CommandTimeout;
+
+    public void UseLongCommandTimeout() => _timeout = options.Value.LongCommandTimeout;
+
+    private int TimeoutSeconds => _timeout <= TimeSpan.Zero ? 0 : (int)Math.Ceiling(_timeout.TotalSeconds);
 
     public NpgsqlTransaction? Transaction { get; private set; }
 
@@ -45,7 +68,7 @@ internal sealed class DbSession(NpgsqlDataSource dataSource) : IDbSession, IAsyn
     private async Task<CommandDefinition> Command(string sql, object? param, CancellationToken ct)
     {
         await ConnectionAsync(ct);
-        return new CommandDefinition(sql, param, Transaction, commandTimeout: 0, cancellationToken: ct);
+        return new CommandDefinition(sql, param, Transaction, commandTimeout: TimeoutSeconds, cancellationToken: ct);
     }
 
     public async Task<T?> QuerySingleOrDefaultAsync<T>(string sql, object? param, CancellationToken ct)
@@ -105,6 +128,10 @@ internal sealed class DbSession(NpgsqlDataSource dataSource) : IDbSession, IAsyn
         _afterCommit.Clear();
         if (Transaction is null) return;
         try { await Transaction.RollbackAsync(ct); }
+        catch (Exception ex) when (ex is ObjectDisposedException or InvalidOperationException or NpgsqlException)
+        {
+            // The connection broke with the statement that failed: the server has already rolled back. Keep the original error.
+        }
         finally
         {
             await Transaction.DisposeAsync();

@@ -19,6 +19,7 @@ public static class BuildingBlocksRegistration
         DapperTypeHandlers.Register();
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
         services.AddScoped<IDbSession, DbSession>();
+        services.Configure<DatabaseOptions>(configuration.GetSection("Declaration:Database"));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<EventTypeMap>();
         services.AddScoped<IOutbox, Outbox>();
@@ -33,6 +34,9 @@ public static class BuildingBlocksRegistration
         services.AddFileStorage(configuration);
         services.Configure<PersonalDataOptions>(configuration.GetSection("Declaration:PersonalData"));
         services.AddSingleton<IPersonalDataProtector, PersonalDataProtector>();
+        services.AddSingleton<KeyCheck>();
+        services.AddSingleton<KeyRotation>();
+        services.AddSingleton<Observability.OutboxBacklog>();
         services.AddSingleton<TemplateRenderer>();
         services.AddSingleton<MigrationRunner>();
         services.AddScoped<Csv.ImportHistory>();

@@ -41,8 +41,7 @@ public sealed class InboxProcessor(NpgsqlDataSource dataSource, IServiceScopeFac
         InboxRow? row = null;
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
-            scope.ServiceProvider.GetRequiredService<CurrentUserHolder>().User = new SystemUser();
+            await using var scope = scopes.CreateSystemScope();
             var db = scope.ServiceProvider.GetRequiredService<IDbSession>();
             await db.BeginAsync(ct);
             try

@@ -12,5 +12,6 @@ internal static class ApiEndpoints
         LevyApi.Map(api);
         ReviewApi.Map(api);
         NoticesApi.Map(api);
+        SecurityApi.Map(api);
     }
 }

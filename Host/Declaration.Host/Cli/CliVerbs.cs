@@ -11,6 +11,8 @@ internal static class CliVerbs
     {
         CommandLine.ImportKinds["placements"] = s => new Placement.Contracts.ImportPlacements(s);
         CommandLine.Register("levy", LevyVerb.RunAsync);
+        CommandLine.Register("rotate-keys", KeyVerbs.RotateAsync);
+        AccountVerbs.Register();
 
         // Certification: linkage data imports, the batch and its exports.
         foreach (var kind in new[] { "certificates", "social-insurance", "wages", "minimum-wages" })

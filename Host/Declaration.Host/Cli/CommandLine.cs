@@ -43,6 +43,12 @@ public static class CommandLine
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).AddFilter((category, level) => level >= LogLevel.Warning);
         builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        if (ProductionGuard.Refuses(builder.Environment, builder.Configuration)) return ProductionGuard.ExitCode;
+        if (args[0] == "seed-demo" && builder.Environment.IsProduction())
+        {
+            await Console.Error.WriteLineAsync("拒绝执行 seed-demo：生产环境（Production）不允许写入演示数据（它会重置演示账号及其密码）。演示请在非生产环境运行（./run 默认使用 Demo 环境）。");
+            return ProductionGuard.ExitCode;
+        }
         try
         {
             await using var database = await DatabaseLocator.ResolveAsync(builder.Configuration, m => Console.Error.WriteLine(m));
@@ -51,10 +57,15 @@ public static class CommandLine
             await Startup.MigrateAsync(app.Services, CancellationToken.None);
             await app.StartAsync();
             var context = new CliContext(args, app.Services);
+            // Events a verb committed stay in the outboxes, durable, for the hosts' relays and inbox processors (seed-demo delivers its own).
             var code = await Verbs[args[0]](context);
-            await context.DrainOutboxAsync();
             await app.StopAsync();
             return code;
+        }
+        catch (Declaration.BuildingBlocks.Security.KeyMismatchException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message);
+            return ProductionGuard.ExitCode;
         }
         catch (ImportRejectedException ex)
         {
@@ -139,6 +150,7 @@ public sealed class CliContext(string[] args, IServiceProvider services)
 {
     public string[] Args { get; } = args;
     public IServiceProvider Services { get; } = services;
+    public IConfiguration Configuration => Services.GetRequiredService<IConfiguration>();
 
     public string? Option(string name)
     {
@@ -151,30 +163,7 @@ public sealed class CliContext(string[] args, IServiceProvider services)
     /// <summary>Sends a request in a fresh scope as the system user.</summary>
     public async Task<object?> SendAsync(IMessage request)
     {
-        await using var scope = Services.CreateAsyncScope();
+        await using var scope = Services.CreateSystemScope();
         return await scope.ServiceProvider.GetRequiredService<ISender>().Send((object)request);
-    }
-
-    /// <summary>
-    /// Hands everything the verb wrote to the outboxes over to its subscribers (durably: relayed into their inbox rows), then lets this
-    /// process's consumers work through the inboxes for at most <c>Declaration:Cli:DeliverySeconds</c> (3 s). What is left stays in the
-    /// inboxes for the hosts' inbox processors (a large import's tens of thousands of events need not keep the command waiting).
-    /// </summary>
-    public async Task DrainOutboxAsync()
-    {
-        var relay = Services.GetRequiredService<BuildingBlocks.Messaging.OutboxRelay>();
-        var processor = Services.GetRequiredService<BuildingBlocks.Messaging.InboxProcessor>();
-        var budget = TimeSpan.FromSeconds(Services.GetRequiredService<IConfiguration>().GetValue("Declaration:Cli:DeliverySeconds", 3.0));
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            while (await relay.ProcessOnceAsync(CancellationToken.None) > 0) { }
-            if (watch.Elapsed >= budget)
-            {
-                await Console.Error.WriteLineAsync("部分事件尚未处理完：已安全保存在各模块的收件箱中，运行中的主机会继续处理");
-                return;
-            }
-            if (await processor.ProcessOnceAsync(CancellationToken.None) == 0) return;
-        }
     }
 }

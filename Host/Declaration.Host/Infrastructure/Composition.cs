@@ -37,12 +37,17 @@ public static class Composition
             options.PipelineBehaviors =
             [
                 typeof(LoggingBehaviour<,>),
+                typeof(CallerBehaviour<,>),
+                typeof(InputTextBehaviour<,>),
                 typeof(ValidationBehaviour<,>),
+                typeof(ExportAuditBehaviour<,>),
                 typeof(TransactionBehaviour<,>),
             ];
         });
         foreach (var module in DeclarationModules.All)
             services.AddValidatorsFromAssembly(module.Assembly, ServiceLifetime.Scoped, includeInternalTypes: true);
+        // A rule written without its own message still answers in Chinese (FluentValidation's built-in translations).
+        ValidatorOptions.Global.LanguageManager.Culture = new System.Globalization.CultureInfo("zh-CN");
 
         AddBus(services, configuration);
         return services;

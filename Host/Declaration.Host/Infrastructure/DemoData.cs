@@ -1,3 +1,4 @@
+using Declaration.BuildingBlocks.Application;
 using Declaration.BuildingBlocks.Data;
 using Declaration.BuildingBlocks.Messaging;
 
@@ -12,7 +13,7 @@ public static class DemoData
         foreach (var seeder in seeders)
         {
             log?.Invoke($"演示数据：{seeder.GetType().Name}");
-            await using (var scope = services.CreateAsyncScope())
+            await using (var scope = services.CreateSystemScope())
                 await seeder.SeedAsync(scope.ServiceProvider, ct);
             await DrainOutboxAsync(services, ct);
         }

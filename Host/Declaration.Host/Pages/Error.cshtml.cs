@@ -15,7 +15,11 @@ public sealed class ErrorModel : PageModel
     private void Describe()
     {
         var status = Response.StatusCode;
-        Title = status switch { 404 => "未找到", 403 => "无权访问", 409 => "数据已被修改", 400 => "输入有误", 422 => "操作不被允许", _ => "出错了" };
+        Title = status switch
+        {
+            404 => "未找到", 403 => "无权访问", 409 => "数据已被修改", 400 => "输入有误", 405 => "请求方式有误", 413 => "内容过大", 415 => "内容类型有误",
+            422 => "操作不被允许", 429 => "请求过于频繁", _ => "出错了",
+        };
         if (HttpContext.Items["error.message"] is string message) Message = message;
         else if (status == 404) Message = "您要访问的页面或记录不存在。";
         else if (status >= 500)

@@ -29,7 +29,8 @@ internal sealed class CurrentUserMiddleware(RequestDelegate next)
     public Task InvokeAsync(HttpContext context, CurrentUserHolder holder)
     {
         var principal = context.User;
-        if (principal.Identity?.IsAuthenticated == true && Enum.TryParse<Role>(principal.FindFirstValue(ClaimTypes.Role), out var role))
+        if (principal.Identity?.IsAuthenticated == true && Enum.TryParse<Role>(principal.FindFirstValue(ClaimTypes.Role), out var role)
+            && role is Role.Employer or Role.Reviewer or Role.Admin)
         {
             holder.User = new HttpUser(
                 principal.FindFirstValue(ClaimTypes.NameIdentifier) ?? "?",
@@ -44,15 +45,6 @@ internal sealed class CurrentUserMiddleware(RequestDelegate next)
     }
 
     private sealed record HttpUser(string UserId, string UserName, Role Role, Guid? UnitId, string? Jurisdiction, string? IpAddress) : ICurrentUser;
-
-    private sealed record AnonymousUser(string? IpAddress) : ICurrentUser
-    {
-        public string UserId => "anonymous";
-        public string UserName => "匿名访问";
-        public Role Role => Role.Employer;
-        public Guid? UnitId => null;
-        public string? Jurisdiction => null;
-    }
 }
 
 /// <summary>Maps the solution's exceptions to RFC 7807 problem details (API) or the error page (pages).</summary>
@@ -95,7 +87,7 @@ internal sealed class AppExceptionMiddleware(RequestDelegate next)
         var problem = new Dictionary<string, object?>
         {
             ["type"] = $"https://httpstatuses.io/{ex.StatusCode}",
-            ["title"] = ex.StatusCode switch { 400 => "输入有误", 403 => "无权访问", 404 => "未找到", 409 => "数据已被他人修改", 422 => "业务规则不允许", _ => "错误" },
+            ["title"] = ApiProblems.Describe(ex.StatusCode).Title,
             ["status"] = ex.StatusCode,
             ["detail"] = ex.Message,
             ["instance"] = context.Request.Path.Value,

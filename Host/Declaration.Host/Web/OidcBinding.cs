@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Declaration.BuildingBlocks.Application;
 using Declaration.Units.Contracts;
 using Mediator;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -6,20 +7,31 @@ using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 
 namespace Declaration.Host.Web;
 
-/// <summary>Binds an OpenID Connect subject to a local account (the account's user name equals the SSO subject or its credit-code claim).</summary>
+/// <summary>
+/// Turns the provider's sign-in into an employer account's session through the explicit binding table (subject → account): an
+/// admin's binding, or at a first sign-in the unit whose credit code the provider vouches for (<see cref="ResolveSsoSignIn"/>).
+/// A subject equal to a local user name means nothing; staff accounts never sign in this way.
+/// </summary>
 internal static class OidcBinding
 {
     public static async Task BindAsync(TokenValidatedContext context)
     {
-        var subject = context.Principal?.FindFirstValue("credit_code") ?? context.Principal?.FindFirstValue(ClaimTypes.NameIdentifier);
-        var sender = context.HttpContext.RequestServices.GetRequiredService<ISender>();
-        var account = subject is null ? null : await sender.Send(new FindAccount(subject), context.HttpContext.RequestAborted);
-        if (account is null)
+        var principal = context.Principal;
+        var subject = principal?.FindFirstValue("sub") ?? principal?.FindFirstValue(ClaimTypes.NameIdentifier);
+        var issuer = principal?.FindFirstValue("iss") ?? principal?.Claims.FirstOrDefault()?.Issuer ?? context.Options.Authority ?? string.Empty;
+        if (string.IsNullOrEmpty(subject))
         {
-            context.Fail("该政务服务网账号未绑定本系统账号");
+            context.Fail("政务服务网未提供账号标识");
             return;
         }
-        context.Principal = DeclarationClaims.Principal(account.Id.ToString(), account.UserName, account.DisplayName, account.Role,
-            account.UnitId, account.Jurisdiction, CookieAuthenticationDefaults.AuthenticationScheme);
+        await using var scope = context.HttpContext.RequestServices.GetRequiredService<IServiceScopeFactory>().CreateSystemScope();
+        var result = await scope.ServiceProvider.GetRequiredService<ISender>()
+            .Send(new ResolveSsoSignIn(issuer, subject, principal?.FindFirstValue("credit_code")), context.HttpContext.RequestAborted);
+        if (result.Account is not { } account)
+        {
+            context.Fail(result.Error ?? "该政务服务网账号未绑定本系统账号");
+            return;
+        }
+        context.Principal = DeclarationClaims.Principal(account, result.SecurityStamp, false, CookieAuthenticationDefaults.AuthenticationScheme);
     }
 }

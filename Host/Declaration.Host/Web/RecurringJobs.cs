@@ -32,8 +32,7 @@ public sealed class CertificationNightlyJob(IServiceScopeFactory scopes)
     [AutomaticRetry(Attempts = 3)]
     public async Task RunAsync(CancellationToken ct)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        scope.ServiceProvider.GetRequiredService<CurrentUserHolder>().User = new SystemUser();
+        await using var scope = scopes.CreateSystemScope();
         await Certification.CertificationModule.RunNightlyAsync(scope.ServiceProvider, ct);
     }
 }

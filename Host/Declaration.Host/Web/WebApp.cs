@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Declaration.BuildingBlocks.Application;
 using Declaration.BuildingBlocks.Hosting;
 using Microsoft.AspNetCore.DataProtection;
@@ -8,25 +7,30 @@ using Npgsql;
 using Declaration.Host.Infrastructure;
 using Hangfire;
 using Hangfire.PostgreSql;
-using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 
 namespace Declaration.Host.Web;
 
 /// <summary>The web host: pages, JSON API, reviewer/admin endpoints, Hangfire, the outbox relay.</summary>
 public static class WebApp
 {
-    public static async Task RunAsync(string[] args)
+    public static async Task<int> RunAsync(string[] args)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        if (ProductionGuard.Refuses(builder.Environment, builder.Configuration)) return ProductionGuard.ExitCode;
         await using var database = await DatabaseLocator.ResolveAsync(builder.Configuration, m => Console.Error.WriteLine(m));
         var app = Build(builder, database.ConnectionString);
-        await Startup.MigrateAsync(app.Services, CancellationToken.None);
+        try { await Startup.MigrateAsync(app.Services, CancellationToken.None); }
+        catch (Declaration.BuildingBlocks.Security.KeyMismatchException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message);
+            return ProductionGuard.ExitCode;
+        }
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             foreach (var address in app.Urls) Console.WriteLine($"残疾人按比例就业情况联网认证（用人单位申报系统）已启动：{address}");
         });
         await app.RunAsync();
+        return 0;
     }
 
     /// <summary>Builds the web application on a database; the tests call this with their own database.</summary>
@@ -50,7 +54,8 @@ public static class WebApp
         services.AddRazorPages(o =>
         {
             o.Conventions.AuthorizeFolder("/");
-            o.Conventions.AllowAnonymousToFolder("/Account");
+            foreach (var page in new[] { "/Account/Login", "/Account/Logout", "/Account/Sso", "/Account/Denied" })
+                o.Conventions.AllowAnonymousToPage(page);
             o.Conventions.AllowAnonymousToPage("/Verify");
             o.Conventions.AllowAnonymousToPage("/Error");
             o.Conventions.AuthorizeFolder("/Review", Policies.Staff);
@@ -65,33 +70,10 @@ public static class WebApp
             o.HeaderName = "RequestVerificationToken";
         });
 
-        var auth = services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
-            .AddCookie(o =>
-            {
-                o.Cookie.Name = "decl.auth";
-                o.Cookie.HttpOnly = true;
-                o.Cookie.SameSite = SameSiteMode.Strict;
-                o.LoginPath = "/Account/Login";
-                o.AccessDeniedPath = "/Account/Denied";
-                o.SlidingExpiration = true;
-                o.ExpireTimeSpan = TimeSpan.FromHours(8);
-                o.Events.OnRedirectToLogin = ctx => ApiAware(ctx, 401);
-                o.Events.OnRedirectToAccessDenied = ctx => ApiAware(ctx, 403);
-            });
-        if (!string.IsNullOrWhiteSpace(configuration["Declaration:Oidc:Authority"]))
-        {
-            // The provincial government-service single sign-on; its subject must be bound to a local account (see README).
-            auth.AddOpenIdConnect(OpenIdConnectDefaults.AuthenticationScheme, "浙江政务服务网", o =>
-            {
-                o.Authority = configuration["Declaration:Oidc:Authority"];
-                o.ClientId = configuration["Declaration:Oidc:ClientId"];
-                o.ClientSecret = configuration["Declaration:Oidc:ClientSecret"];
-                o.ResponseType = "code";
-                o.SaveTokens = false;
-                o.SignInScheme = CookieAuthenticationDefaults.AuthenticationScheme;
-                o.Events.OnTokenValidated = OidcBinding.BindAsync;
-            });
-        }
+        services.AddDeclarationAuthentication(configuration);
+        services.AddDeclarationRateLimits(configuration);
+        // Binding failures of the JSON API throw, so RequestErrorMiddleware answers them with a Chinese message.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Employer, p => p.RequireRole(nameof(Role.Employer)))
             .AddPolicy(Policies.Staff, p => p.RequireRole(nameof(Role.Reviewer), nameof(Role.Admin)))
@@ -117,16 +99,23 @@ public static class WebApp
             services.AddHangfireServer(o => o.WorkerCount = configuration.GetValue("Declaration:Hangfire:Workers", 2));
         }
 
+        builder.AddOperations();
         var app = builder.Build();
         app.UseHostIdentityHeader(configuration);
+        app.UseOperations();
         app.UseExceptionHandler("/Error");
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseStaticFiles();
         // Before routing, so a refused page request re-executes through routing to the error page with its status (403, 404, 409…).
         app.UseMiddleware<AppExceptionMiddleware>();
+        app.UseMiddleware<EmptyErrorMiddleware>();
+        app.UseMiddleware<RequestErrorMiddleware>();
         app.UseRouting();
         app.UseAuthentication();
         app.UseMiddleware<CurrentUserMiddleware>();
+        app.UseMiddleware<MustChangePasswordMiddleware>();
+        app.UseDeclarationRateLimits();
+        app.UseMiddleware<ApiAntiforgeryMiddleware>();
         app.UseAuthorization();
         app.UseAntiforgery();
         if (configuration.GetValue("Declaration:Hangfire:Enabled", true))
@@ -136,18 +125,8 @@ public static class WebApp
         }
         app.MapRazorPages();
         Api.ApiEndpoints.MapApi(app);
+        app.MapOperations();
         return app;
-    }
-
-    private static Task ApiAware(Microsoft.AspNetCore.Authentication.RedirectContext<CookieAuthenticationOptions> ctx, int status)
-    {
-        if (ctx.Request.Path.StartsWithSegments("/api"))
-        {
-            ctx.Response.StatusCode = status;
-            return Task.CompletedTask;
-        }
-        ctx.Response.Redirect(ctx.RedirectUri);
-        return Task.CompletedTask;
     }
 }
 
@@ -156,25 +135,4 @@ public static class Policies
     public const string Employer = "Employer";
     public const string Staff = "Staff";
     public const string Admin = "Admin";
-}
-
-/// <summary>Claims of a signed-in account.</summary>
-public static class DeclarationClaims
-{
-    public const string UnitId = "unit_id";
-    public const string Jurisdiction = "jurisdiction";
-
-    public static ClaimsPrincipal Principal(string userId, string userName, string displayName, Role role, Guid? unitId, string? jurisdiction, string scheme)
-    {
-        var claims = new List<Claim>
-        {
-            new(ClaimTypes.NameIdentifier, userId),
-            new(ClaimTypes.Name, userName),
-            new(ClaimTypes.GivenName, displayName),
-            new(ClaimTypes.Role, role.ToString()),
-        };
-        if (unitId is not null) claims.Add(new Claim(UnitId, unitId.Value.ToString()));
-        if (!string.IsNullOrEmpty(jurisdiction)) claims.Add(new Claim(Jurisdiction, jurisdiction));
-        return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme));
-    }
 }

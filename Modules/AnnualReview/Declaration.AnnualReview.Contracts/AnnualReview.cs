@@ -35,7 +35,7 @@ public sealed record DeclarationOpenDto(bool Open, string? Reason, bool Confirme
 public sealed record CertificateVerificationDto(bool Found, bool Valid, string? CertificateNumber, string? UnitName, int? BusinessYear,
     decimal? CertifiedCount, DateTimeOffset? IssuedAt, DateTimeOffset? RevokedAt);
 
-/// <summary>The public verification page's question (no sign-in): by certificate number or short code.</summary>
+/// <summary>The public verification page's question (no sign-in): by the random short code only (never the sequential certificate number).</summary>
 public sealed record VerifyCertificate(string Code) : IQuery<CertificateVerificationDto>;
 
 public sealed record AnnualCertificationCompleted(Guid UnitId, int BusinessYear, string CertificateNumber, decimal CertifiedCount) : IntegrationEvent;

@@ -1,5 +1,6 @@
 using Declaration.BuildingBlocks.Data;
 using Declaration.BuildingBlocks.Messaging;
+using Declaration.BuildingBlocks.Security;
 using Declaration.Certification.Domain;
 using Declaration.Certification.Engine;
 using Declaration.Certification.Features.Batch;
@@ -29,6 +30,7 @@ public static class CertificationModule
     public static IServiceCollection AddCertificationModule(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(Descriptor);
+        services.AddEncryptedColumns("certification", "certificate", "certificate_number_enc");
         services.AddSingleton<BatchHooks>();
         services.AddScoped<CertificationEngine>();
         services.AddScoped<ResultReader>();

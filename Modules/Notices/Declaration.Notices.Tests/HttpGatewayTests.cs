@@ -91,7 +91,7 @@ public sealed class HttpGatewayTests
     private IOptions<SmsOptions> Options(int maxAttempts = 5) => Microsoft.Extensions.Options.Options.Create(new SmsOptions
     {
         MaxAttempts = maxAttempts,
-        Gateway = new SmsGatewayOptions { Url = _stub.Url, Timeout = TimeSpan.FromMilliseconds(400), Retries = 2, RetryDelay = TimeSpan.FromMilliseconds(20) },
+        Gateway = new SmsGatewayOptions { Url = _stub.Url, Timeout = TimeSpan.FromMilliseconds(1500), Retries = 2, RetryDelay = TimeSpan.FromMilliseconds(20) },
     });
 
     private sealed class Clients : IHttpClientFactory

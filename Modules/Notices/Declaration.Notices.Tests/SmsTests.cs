@@ -165,8 +165,8 @@ public sealed class SmsTests
     public async Task AChangedContactMobile_IsUsedForLaterMessages()
     {
         var u = await Seed.UnitsAsync(App);
-        await App.SendAsync(TestUsers.Employer(u.A.Id), new UpdateUnitProfile(u.A.Id, u.A.Version, u.A.Name, u.A.UnitType, u.A.RegionCode, u.A.FederationCode,
-            u.A.TaxAuthorityCode, u.A.LegalRepresentative, u.A.LegalPhone, u.A.ContactName, "13912345678", u.A.Address));
+        await App.SendAsync(TestUsers.Employer(u.A.Id), new UpdateUnitProfile(u.A.Id, u.A.Version, u.A.Name, u.A.UnitType,
+            u.A.LegalRepresentative, u.A.LegalPhone, u.A.ContactName, "13912345678", u.A.Address));
         await Seed.DeliverAsync(App);
         await Poller.UntilAsync(() => Seed.CountAsync(App, "SELECT count(*) FROM notices.unit_contact WHERE contact_mobile = '13912345678'"), n => n == 1);
         await App.PublishAsync(new DisputeDecided(Guid.NewGuid(), u.A.Id, 2025, 5, false, "李*"));

@@ -77,7 +77,13 @@ public sealed record CertifiedCountDto(Guid UnitId, int BusinessYear, int Person
 public sealed record GetCertifiedCount(Guid UnitId, int BusinessYear) : IQuery<CertifiedCountDto>;
 
 /// <summary>Writes the <c>certification-results</c> export of FORMATS.md to <paramref name="Output"/>; returns the rows written (admin or system).</summary>
-public sealed record ExportCertificationResults(int BusinessYear, Stream Output) : IQuery<long>;
+public sealed record ExportCertificationResults(int BusinessYear, Stream Output) : IQuery<long>, IAuditedExport
+{
+    public string ExportKind => "certification-results";
+}
 
 /// <summary>Writes the <c>certified-counts</c> export of FORMATS.md to <paramref name="Output"/>; returns the rows written (admin or system).</summary>
-public sealed record ExportCertifiedCounts(int BusinessYear, Stream Output) : IQuery<long>;
+public sealed record ExportCertifiedCounts(int BusinessYear, Stream Output) : IQuery<long>, IAuditedExport
+{
+    public string ExportKind => "certified-counts";
+}

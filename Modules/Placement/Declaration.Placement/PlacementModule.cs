@@ -1,5 +1,6 @@
 using Declaration.BuildingBlocks.Data;
 using Declaration.BuildingBlocks.Messaging;
+using Declaration.BuildingBlocks.Security;
 using Declaration.Certification.Contracts;
 using Declaration.Placement.Domain;
 using Declaration.Placement.Features.Import;
@@ -29,6 +30,7 @@ public static class PlacementModule
     public static IServiceCollection AddPlacementModule(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(Descriptor);
+        services.AddEncryptedColumns("placement", "placement", "id_number_enc", "name_enc", "certificate_number_enc");
         services.AddScoped<PlacementStore>();
         services.AddScoped<PlacementWriter>();
         services.AddScoped<DeclarationWindow>();

@@ -56,9 +56,13 @@ public sealed record GetUnitsByIds(IReadOnlyList<Guid> UnitIds) : IQuery<IReadOn
 /// <summary>Many units at once by credit code (an import file's units), filtered by access as <see cref="GetUnitsByIds"/>; unknown codes are left out.</summary>
 public sealed record GetUnitsByCreditCodes(IReadOnlyList<string> CreditCodes) : IQuery<IReadOnlyList<UnitDto>>;
 
+/// <summary>
+/// The unit's own details. Region, supervising federation and tax authority are registry facts and are not part of it: they change by
+/// the registry import or an approved <see cref="RequestRegistryChange"/>.
+/// </summary>
 public sealed record UpdateUnitProfile(
-    Guid UnitId, int Version, string Name, string UnitType, string RegionCode, string FederationCode, string TaxAuthorityCode,
-    string LegalRepresentative, string LegalPhone, string ContactName, string ContactMobile, string? Address) : ICommand<ProfileSaved>;
+    Guid UnitId, int Version, string Name, string UnitType, string LegalRepresentative, string LegalPhone, string ContactName, string ContactMobile,
+    string? Address) : ICommand<ProfileSaved>;
 
 /// <summary>The saved version, and a warning the clerk should read (e.g. a credit-code checksum mismatch).</summary>
 public sealed record ProfileSaved(int Version, string? Warning);

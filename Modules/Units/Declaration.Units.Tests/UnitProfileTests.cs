@@ -11,19 +11,21 @@ public sealed class UnitProfileTests
     public Task ResetAsync() => App.ResetAsync();
 
     [Test]
-    public async Task UpdateProfile_SavesAndBumpsVersion_AndIsAudited()
+    public async Task UpdateProfile_SavesAndBumpsVersion_AndIsAuditedWithoutPersonalDataInClear()
     {
         var (a, _) = await Seed.TwoUnitsAsync(App);
-        var saved = await App.SendAsync(TestUsers.Employer(a.Id), Seed.Edit(a) with { ContactMobile = "13911112222", FederationCode = "330100" });
+        var saved = await App.SendAsync(TestUsers.Employer(a.Id), Seed.Edit(a) with { ContactMobile = "13911112222", ContactName = "王小明" });
         var after = await App.SendAsync(TestUsers.Employer(a.Id), new GetUnit(a.Id));
         var history = await App.SendAsync(TestUsers.Employer(a.Id), new GetUnitHistory(a.Id));
-        Assert.Multiple(async () =>
+        var entry = history.Single(h => h.Action == "修改单位信息");
+        Assert.Multiple(() =>
         {
             Assert.That(saved.Version, Is.EqualTo(a.Version + 1));
             Assert.That(after.ContactMobile, Is.EqualTo("13911112222"));
-            Assert.That(after.FederationCode, Is.EqualTo("330100"));
-            Assert.That(history.Single(h => h.Action == "修改单位信息").Before, Does.Contain("13800571234"));
-            Assert.That(history.Single(h => h.Action == "修改单位信息").After, Does.Contain("13911112222"));
+            Assert.That(after.ContactName, Is.EqualTo("王小明"));
+            Assert.That(entry.Before, Does.Contain("138****1234").And.Not.Contain("13800571234"));
+            Assert.That(entry.After, Does.Contain("139****2222").And.Not.Contain("13911112222"));
+            Assert.That(entry.After, Does.Contain("王**").And.Not.Contain("王小明"));
         });
     }
 
@@ -46,8 +48,8 @@ public sealed class UnitProfileTests
     {
         var (a, _) = await Seed.TwoUnitsAsync(App);
         var ex = await Assert.ThrowsAsync<InputException>(() => App.SendAsync(TestUsers.Employer(a.Id),
-            Seed.Edit(a) with { ContactMobile = "0571-8888", RegionCode = "33A", Name = "" }));
-        Assert.That(ex!.Errors.Keys, Is.SupersetOf(new[] { "ContactMobile", "RegionCode", "Name" }));
+            Seed.Edit(a) with { ContactMobile = "0571-8888", UnitType = "nonsense", Name = "" }));
+        Assert.That(ex!.Errors.Keys, Is.SupersetOf(new[] { "ContactMobile", "UnitType", "Name" }));
     }
 
     [Test]

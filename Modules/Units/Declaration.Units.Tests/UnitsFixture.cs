@@ -70,8 +70,8 @@ internal static class Seed
         return (a!, b!);
     }
 
-    public static UpdateUnitProfile Edit(UnitDto u) => new(u.Id, u.Version, u.Name, u.UnitType, u.RegionCode, u.FederationCode, u.TaxAuthorityCode,
-        u.LegalRepresentative, u.LegalPhone, u.ContactName, u.ContactMobile, u.Address);
+    public static UpdateUnitProfile Edit(UnitDto u) => new(u.Id, u.Version, u.Name, u.UnitType, u.LegalRepresentative, u.LegalPhone, u.ContactName,
+        u.ContactMobile, u.Address);
 
     public static readonly byte[] Pdf = Encoding.ASCII.GetBytes("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n");
 }

@@ -20,6 +20,8 @@ public static class UnitsModule
     {
         services.AddSingleton(Descriptor);
         services.AddScoped<UnitAccess>();
+        services.AddScoped<Features.Accounts.AccountStore>();
+        services.AddSingleton(new AccountSessions(configuration.GetValue("Declaration:Security:SessionCheckInterval", TimeSpan.FromSeconds(10))));
         services.AddScoped<UnitEvents>();
         services.AddScoped<RelatedUnitStore>();
         services.AddScoped<IDemoDataSeeder, UnitsDemoData>();

@@ -1,7 +1,5 @@
 using Declaration.Host.Web;
 using Declaration.Units.Contracts;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Declaration.Host.Pages.Account;
@@ -22,15 +20,23 @@ public sealed class LoginModel(IConfiguration configuration) : AppPageModel
             ErrorMessage = "请输入用户名和密码";
             return Page();
         }
-        var result = await Sender.Send(new SignIn(UserName, Password));
+        Declaration.Units.Contracts.SignInResult result;
+        try
+        {
+            result = await Sender.Send(new SignIn(UserName, Password));
+        }
+        catch (Declaration.BuildingBlocks.Errors.InputException)
+        {
+            ErrorMessage = "用户名或密码包含不允许的字符（控制字符或过长的内容）";
+            return Page();
+        }
         if (result.Account is not { } account)
         {
             ErrorMessage = result.Error;
             return Page();
         }
-        var principal = DeclarationClaims.Principal(account.Id.ToString(), account.UserName, account.DisplayName, account.Role, account.UnitId,
-            account.Jurisdiction, CookieAuthenticationDefaults.AuthenticationScheme);
-        await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal);
+        await DeclarationAuthentication.SignInAsync(HttpContext, account, result.SecurityStamp, result.MustChangePassword);
+        if (result.MustChangePassword) return RedirectToPage("/Account/Password");
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/");
     }
 }

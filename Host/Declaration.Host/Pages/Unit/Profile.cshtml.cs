@@ -12,9 +12,6 @@ public sealed class ProfileModel : AppPageModel
         public int Version { get; set; }
         public string? Name { get; set; }
         public string? UnitType { get; set; }
-        public string? RegionCode { get; set; }
-        public string? FederationCode { get; set; }
-        public string? TaxAuthorityCode { get; set; }
         public string? LegalRepresentative { get; set; }
         public string? LegalPhone { get; set; }
         public string? ContactName { get; set; }
@@ -25,14 +22,14 @@ public sealed class ProfileModel : AppPageModel
     [BindProperty] public ProfileInput Input { get; set; } = new();
     public UnitDto Unit { get; private set; } = null!;
     public IReadOnlyList<RelatedUnitDto> Related { get; private set; } = [];
+    public bool PendingChange { get; private set; }
 
     public async Task OnGetAsync()
     {
         await LoadAsync();
         Input = new ProfileInput
         {
-            Version = Unit.Version, Name = Unit.Name, UnitType = Unit.UnitType, RegionCode = Unit.RegionCode, FederationCode = Unit.FederationCode,
-            TaxAuthorityCode = Unit.TaxAuthorityCode, LegalRepresentative = Unit.LegalRepresentative, LegalPhone = Unit.LegalPhone,
+            Version = Unit.Version, Name = Unit.Name, UnitType = Unit.UnitType, LegalRepresentative = Unit.LegalRepresentative, LegalPhone = Unit.LegalPhone,
             ContactName = Unit.ContactName, ContactMobile = Unit.ContactMobile, Address = Unit.Address,
         };
     }
@@ -41,7 +38,7 @@ public sealed class ProfileModel : AppPageModel
     {
         ProfileSaved? saved = null;
         var ok = await TryAsync(async () => saved = await Sender.Send(new UpdateUnitProfile(UnitId, Input.Version, Input.Name ?? "", Input.UnitType ?? "",
-            Input.RegionCode ?? "", Input.FederationCode ?? "", Input.TaxAuthorityCode ?? "", Input.LegalRepresentative ?? "", Input.LegalPhone ?? "",
+            Input.LegalRepresentative ?? "", Input.LegalPhone ?? "",
             Input.ContactName ?? "", Input.ContactMobile ?? "", Input.Address)));
         if (ok)
         {
@@ -64,5 +61,6 @@ public sealed class ProfileModel : AppPageModel
     {
         Unit = await Sender.Send(new GetUnit(UnitId));
         Related = await Sender.Send(new GetRelatedUnits(UnitId, new DateOnly(2000, 1, 1), new DateOnly(2100, 12, 31)));
+        PendingChange = (await Sender.Send(new GetRegistryChanges(UnitId))).Any(r => r.Status == RegistryChangeStatus.Pending);
     }
 }

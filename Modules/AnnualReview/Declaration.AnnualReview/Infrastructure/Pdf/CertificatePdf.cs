@@ -122,7 +122,7 @@ internal static class CertificatePdf
             y = Margin;
         }
         y = DrawWrapped(gfx, "本单位已阅读并接受年审认证承诺书，承诺所提交的资料真实、合法、有效。", body, Margin, y, PageWidth - 2 * Margin, 17);
-        y = DrawWrapped(gfx, $"本确认书可通过扫描二维码或访问 {c.VerifyUrl} 核验真伪；也可在核验页面输入核验码 {c.ShortCode} 或证书编号。",
+        y = DrawWrapped(gfx, $"本确认书可通过扫描二维码或访问 {c.VerifyUrl} 核验真伪；也可在核验页面输入核验码 {c.ShortCode}。",
             small, Margin, y + 4, PageWidth - 2 * Margin, 14);
         DrawFooter(gfx, small, c, pageNumber);
         gfx.Dispose();

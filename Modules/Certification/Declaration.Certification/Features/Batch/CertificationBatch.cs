@@ -29,6 +29,7 @@ internal sealed class RunCertificationBatchHandler(IServiceScopeFactory scopes, 
     public async ValueTask<CertificationBatchSummary> Handle(RunCertificationBatch command, CancellationToken ct)
     {
         if (user.Role is not (Role.Admin or Role.System)) throw new ForbiddenException("仅管理员可以运行认证批处理");
+        db.UseLongCommandTimeout();
         var watch = Stopwatch.StartNew();
         var chunkSize = configuration.GetValue("Declaration:Certification:ChunkPlacements", 1_000_000);
         var all = await db.QueryAsync<UnitCount>("""
@@ -60,9 +61,9 @@ internal sealed class RunCertificationBatchHandler(IServiceScopeFactory scopes, 
         var skipped = new List<string>();
         for (var i = 0; i < chunks.Count; i++)
         {
-            await using var scope = scopes.CreateAsyncScope();
-            scope.ServiceProvider.GetRequiredService<CurrentUserHolder>().User = new SystemUser();
+            await using var scope = scopes.CreateSystemScope();
             var session = scope.ServiceProvider.GetRequiredService<IDbSession>();
+            session.UseLongCommandTimeout();
             var engine = scope.ServiceProvider.GetRequiredService<CertificationEngine>();
             var now = clock.GetUtcNow();
             await session.BeginAsync(ct);
@@ -102,6 +103,7 @@ internal sealed class RunCertificationBatchHandler(IServiceScopeFactory scopes, 
             }
             if (hooks.AfterChunkCommitted is { } hook) await hook(i);
         }
+        Declaration.BuildingBlocks.Observability.DeclarationTelemetry.CertificationBatchCompleted(watch.Elapsed, placements, changed, command.OnlyChanged);
         return new CertificationBatchSummary(command.BusinessYear, placements, qualifying, changed, watch.Elapsed) { SkippedUnits = skipped };
     }
 
@@ -113,6 +115,7 @@ internal sealed class CertificationNightly(IDbSession db, ISender sender, ILogge
 {
     public async Task<IReadOnlyList<CertificationBatchSummary>> RunAsync(CancellationToken ct)
     {
+        db.UseLongCommandTimeout();
         var years = await db.QueryAsync<int>(
             "SELECT DISTINCT p.business_year FROM certification.placement_dirty d JOIN certification.placement p ON p.id = d.placement_id WHERE NOT p.locked ORDER BY 1", null, ct);
         var summaries = new List<CertificationBatchSummary>();

@@ -67,6 +67,7 @@ internal sealed class ImportLinkageDataHandler(IDbSession db, ICurrentUser user,
     public async ValueTask<ImportResult> Handle(ImportLinkageData command, CancellationToken ct)
     {
         if (user.Role is not (Role.Admin or Role.System)) throw new ForbiddenException("仅管理员可导入联网数据");
+        db.UseLongCommandTimeout();
         var today = ChinaTime.Today(clock);
         var source = new ImportSource(command.Content);
         StagedImport staged;

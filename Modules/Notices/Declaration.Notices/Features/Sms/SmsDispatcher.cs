@@ -1,3 +1,4 @@
+using Declaration.BuildingBlocks.Application;
 using Declaration.BuildingBlocks.Data;
 using Declaration.BuildingBlocks.Domain;
 using Declaration.Notices.Features.Notices;
@@ -67,6 +68,7 @@ internal sealed class SmsDispatcher(IDbSession db, ISmsGateway gateway, IOptions
                     break;
             }
         }
+        Declaration.BuildingBlocks.Observability.DeclarationTelemetry.SmsDispatched(sent, retrying, failed);
         return new SmsDispatchSummary(batch.Count, sent, retrying, failed);
     }
 }
@@ -81,7 +83,7 @@ internal sealed class SmsSenderService(IServiceScopeFactory scopes, IOptions<Sms
         {
             try
             {
-                await using (var scope = scopes.CreateAsyncScope())
+                await using (var scope = scopes.CreateSystemScope())
                 {
                     var db = scope.ServiceProvider.GetRequiredService<IDbSession>();
                     await db.BeginAsync(stoppingToken);
@@ -91,7 +93,7 @@ internal sealed class SmsSenderService(IServiceScopeFactory scopes, IOptions<Sms
                 SmsDispatchSummary summary;
                 do
                 {
-                    await using var scope = scopes.CreateAsyncScope();
+                    await using var scope = scopes.CreateSystemScope();
                     summary = await scope.ServiceProvider.GetRequiredService<SmsDispatcher>().DispatchOnceAsync(stoppingToken);
                 } while (summary.Claimed > 0 && !stoppingToken.IsCancellationRequested);
             }

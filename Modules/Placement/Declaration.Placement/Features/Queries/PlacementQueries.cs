@@ -77,15 +77,18 @@ internal sealed class GetPlacementDetailHandler(IDbSession db, PlacementStore st
     }
 }
 
-internal sealed class GetDisputeEvidenceHandler(IDbSession db, PlacementStore store, IFileStorage files) : IQueryHandler<GetDisputeEvidence, FileDownload>
+/// <summary>A download of dispute evidence is audited (who read which file of which unit's placement, when).</summary>
+internal sealed class GetDisputeEvidenceHandler(IDbSession db, PlacementStore store, IFileStorage files, IAuditLog audit) : IQueryHandler<GetDisputeEvidence, FileDownload>
 {
     public async ValueTask<FileDownload> Handle(GetDisputeEvidence query, CancellationToken ct)
     {
-        await store.LoadAsync(query.PlacementId, ct);
+        var (_, row) = await store.LoadAsync(query.PlacementId, ct);
         var exists = await db.ExecuteScalarAsync<bool>(
             "SELECT EXISTS (SELECT 1 FROM placement.dispute_evidence WHERE file_id = @FileId AND placement_id = @PlacementId)", query, ct);
         if (!exists) throw new NotFoundException("未找到该证明材料");
         var opened = await files.OpenAsync(query.FileId, ct) ?? throw new NotFoundException("证明材料文件已丢失");
+        await audit.RecordAsync(PlacementWriter.Module, "DisputeEvidence", query.FileId.ToString(), row.UnitId, "下载异议证明材料", null,
+            new { placement = row.NameMasked, opened.File.FileName }, ct);
         return new FileDownload(opened.File.FileName, opened.File.ContentType, opened.Content);
     }
 }

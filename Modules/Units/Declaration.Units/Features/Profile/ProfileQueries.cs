@@ -36,7 +36,8 @@ internal sealed class GetUnitsByIdsHandler(IDbSession db, ICurrentUser user) : I
         {
             Role.Employer => user.UnitId == u.Id,
             Role.Reviewer => user.Covers(u.FederationCode),
-            _ => true,
+            Role.Admin or Role.System => true,
+            _ => false,
         }).ToList();
     }
 }

@@ -9,18 +9,14 @@ using Mediator;
 
 namespace Declaration.Units.Features.Profile;
 
-/// <summary>The profile rules shared by the form and the registry import.</summary>
+/// <summary>The rules of the unit's own details (the registry facts are checked by <c>RequestRegistryChange</c> and the registry import).</summary>
 internal static class ProfileRules
 {
-    public static void Apply<T>(AbstractValidator<T> v, Func<T, string> name, Func<T, string> unitType, Func<T, string> region,
-        Func<T, string> federation, Func<T, string> tax, Func<T, string> legalRep, Func<T, string> legalPhone,
+    public static void Apply<T>(AbstractValidator<T> v, Func<T, string> name, Func<T, string> unitType, Func<T, string> legalRep, Func<T, string> legalPhone,
         Func<T, string> contactName, Func<T, string> contactMobile, Func<T, string?> address)
     {
         v.RuleFor(x => name(x)).NotEmpty().WithMessage("请填写单位名称").MaximumLength(200).WithMessage("单位名称不能超过200字").OverridePropertyName("Name");
         v.RuleFor(x => unitType(x)).Must(t => t is not null && UnitTypes.Labels.ContainsKey(t)).WithMessage("请选择单位类型").OverridePropertyName("UnitType");
-        v.RuleFor(x => region(x)).Must(r => Identifiers.CheckRegionCode(r) is null).WithMessage("所属行政区应为6位行政区划代码").OverridePropertyName("RegionCode");
-        v.RuleFor(x => federation(x)).Must(r => Identifiers.CheckRegionCode(r) is null).WithMessage("残联主管部门应为6位行政区划代码").OverridePropertyName("FederationCode");
-        v.RuleFor(x => tax(x)).NotEmpty().WithMessage("请填写税务主管部门").MaximumLength(40).WithMessage("税务主管部门代码过长").OverridePropertyName("TaxAuthorityCode");
         v.RuleFor(x => legalRep(x)).NotEmpty().WithMessage("请填写法人").MaximumLength(50).WithMessage("法人姓名过长").OverridePropertyName("LegalRepresentative");
         v.RuleFor(x => legalPhone(x)).Must(p => Identifiers.CheckLegalPhone(p) is null).WithMessage("法人电话应为11位手机号码或固定电话（如0571-87654321）").OverridePropertyName("LegalPhone");
         v.RuleFor(x => contactName(x)).NotEmpty().WithMessage("请填写经办人").MaximumLength(50).WithMessage("经办人姓名过长").OverridePropertyName("ContactName");
@@ -31,8 +27,8 @@ internal static class ProfileRules
 
 internal sealed class UpdateUnitProfileValidator : AbstractValidator<UpdateUnitProfile>
 {
-    public UpdateUnitProfileValidator() => ProfileRules.Apply(this, x => x.Name, x => x.UnitType, x => x.RegionCode, x => x.FederationCode,
-        x => x.TaxAuthorityCode, x => x.LegalRepresentative, x => x.LegalPhone, x => x.ContactName, x => x.ContactMobile, x => x.Address);
+    public UpdateUnitProfileValidator() => ProfileRules.Apply(this, x => x.Name, x => x.UnitType, x => x.LegalRepresentative, x => x.LegalPhone,
+        x => x.ContactName, x => x.ContactMobile, x => x.Address);
 }
 
 internal sealed class UpdateUnitProfileHandler(IDbSession db, UnitAccess access, IAuditLog audit, UnitEvents events, TimeProvider clock)
@@ -44,14 +40,12 @@ internal sealed class UpdateUnitProfileHandler(IDbSession db, UnitAccess access,
         if (before.Version != command.Version)
             throw new ConflictException("单位信息已被他人修改（您看到的是旧版本），请刷新页面后重新修改");
         var version = await db.ExecuteScalarAsync<int>("""
-            UPDATE units.unit SET name = @Name, unit_type = @UnitType, region_code = @RegionCode, federation_code = @FederationCode,
-                tax_authority_code = @TaxAuthorityCode, legal_representative = @LegalRepresentative, legal_phone = @LegalPhone,
+            UPDATE units.unit SET name = @Name, unit_type = @UnitType, legal_representative = @LegalRepresentative, legal_phone = @LegalPhone,
                 contact_name = @ContactName, contact_mobile = @ContactMobile, address = @Address, version = version + 1, updated_at = @now
             WHERE id = @UnitId AND version = @Version RETURNING version
             """, new
         {
-            command.UnitId, command.Version, Name = command.Name.Trim(), command.UnitType, RegionCode = command.RegionCode.Trim(),
-            FederationCode = command.FederationCode.Trim(), TaxAuthorityCode = command.TaxAuthorityCode.Trim(),
+            command.UnitId, command.Version, Name = command.Name.Trim(), command.UnitType,
             LegalRepresentative = command.LegalRepresentative.Trim(), LegalPhone = command.LegalPhone.Trim(), ContactName = command.ContactName.Trim(),
             ContactMobile = command.ContactMobile.Trim(), Address = string.IsNullOrWhiteSpace(command.Address) ? null : command.Address.Trim(),
             now = clock.GetUtcNow(),
@@ -77,11 +71,12 @@ internal sealed class ConfirmUnitProfileHandler(IDbSession db, UnitAccess access
     }
 }
 
-/// <summary>The audited view of a profile (no versions or timestamps).</summary>
+/// <summary>The audited view of a profile (no versions or timestamps; people's names masked, phones masked by the audit log).</summary>
 internal static class Diff
 {
     public static object Of(UnitDto u) => new
     {
-        u.Name, u.UnitType, u.RegionCode, u.FederationCode, u.TaxAuthorityCode, u.LegalRepresentative, u.LegalPhone, u.ContactName, u.ContactMobile, u.Address,
+        u.Name, u.UnitType, u.RegionCode, u.FederationCode, u.TaxAuthorityCode, LegalRepresentative = Masking.Name(u.LegalRepresentative), u.LegalPhone,
+        ContactName = Masking.Name(u.ContactName), u.ContactMobile, u.Address,
     };
 }

@@ -188,15 +188,18 @@ internal sealed class DeleteRelatedUnitEvidenceHandler(IDbSession db, RelatedUni
     }
 }
 
-internal sealed class GetRelatedUnitEvidenceHandler(IDbSession db, RelatedUnitStore store, IFileStorage files) : IQueryHandler<GetRelatedUnitEvidence, FileDownload>
+/// <summary>A download of evidence is audited (who read which file of which unit, when).</summary>
+internal sealed class GetRelatedUnitEvidenceHandler(IDbSession db, RelatedUnitStore store, IFileStorage files, IAuditLog audit) : IQueryHandler<GetRelatedUnitEvidence, FileDownload>
 {
     public async ValueTask<FileDownload> Handle(GetRelatedUnitEvidence query, CancellationToken ct)
     {
-        await store.LoadAsync(query.UnitId, query.RelatedUnitId, ct);
+        var (_, related) = await store.LoadAsync(query.UnitId, query.RelatedUnitId, ct);
         var exists = await db.ExecuteScalarAsync<bool>(
             "SELECT EXISTS (SELECT 1 FROM units.related_unit_evidence WHERE file_id = @FileId AND related_unit_id = @RelatedUnitId)", query, ct);
         if (!exists) throw new NotFoundException("未找到该证明材料");
         var opened = await files.OpenAsync(query.FileId, ct) ?? throw new NotFoundException("证明材料文件已丢失");
+        await audit.RecordAsync("Units", "RelatedUnitEvidence", query.FileId.ToString(), query.UnitId, "下载关联单位证明材料", null,
+            new { relatedUnit = related.RelatedName, opened.File.FileName }, ct);
         return new FileDownload(opened.File.FileName, opened.File.ContentType, opened.Content);
     }
 }
