@@ -38,6 +38,22 @@ internal sealed class AuditLog(IDbSession db, ICurrentUser user, TimeProvider cl
                 after = AuditJson(after),
             }, ct);
 
+    public Task<int> RecordSetAsync(string module, string entityType, string rowsSql, object? param, CancellationToken ct)
+    {
+        var parameters = new Dapper.DynamicParameters(param);
+        parameters.AddDynamicParams(new
+        {
+            audit_at = clock.GetUtcNow(), audit_module = module, audit_entity_type = entityType, audit_actor_id = user.UserId,
+            audit_actor_name = user.UserName, audit_actor_role = user.Role.ToString(), audit_ip = user.IpAddress,
+        });
+        return db.ExecuteAsync($"""
+            INSERT INTO platform.audit_log (at, module, entity_type, entity_id, unit_id, action, actor_id, actor_name, actor_role, ip, before, after)
+            SELECT @audit_at, @audit_module, @audit_entity_type, x.entity_id, x.unit_id, x.action, @audit_actor_id, @audit_actor_name, @audit_actor_role,
+                   @audit_ip, x.before, x.after
+            FROM ({rowsSql}) x
+            """, parameters, ct);
+    }
+
     /// <summary>
     /// The before/after of an entry as JSON, with no personal data in plain text whatever the caller passed: a value under a key naming
     /// a telephone or mobile number is masked (138****1234), one naming an ID number too (330102********2516). Names are masked by
@@ -80,22 +96,6 @@ internal sealed class AuditLog(IDbSession db, ICurrentUser user, TimeProvider cl
         if (key.Contains("idnumber", StringComparison.OrdinalIgnoreCase) || key.Contains("id_number", StringComparison.OrdinalIgnoreCase))
             return Domain.Masking.IdNumber(value);
         return null;
-    }
-
-    public Task<int> RecordSetAsync(string module, string entityType, string rowsSql, object? param, CancellationToken ct)
-    {
-        var parameters = new Dapper.DynamicParameters(param);
-        parameters.AddDynamicParams(new
-        {
-            audit_at = clock.GetUtcNow(), audit_module = module, audit_entity_type = entityType, audit_actor_id = user.UserId,
-            audit_actor_name = user.UserName, audit_actor_role = user.Role.ToString(), audit_ip = user.IpAddress,
-        });
-        return db.ExecuteAsync($"""
-            INSERT INTO platform.audit_log (at, module, entity_type, entity_id, unit_id, action, actor_id, actor_name, actor_role, ip, before, after)
-            SELECT @audit_at, @audit_module, @audit_entity_type, x.entity_id, x.unit_id, x.action, @audit_actor_id, @audit_actor_name, @audit_actor_role,
-                   @audit_ip, x.before, x.after
-            FROM ({rowsSql}) x
-            """, parameters, ct);
     }
 
     public Task<IReadOnlyList<AuditEntry>> ForUnitAsync(Guid unitId, int limit, CancellationToken ct) =>

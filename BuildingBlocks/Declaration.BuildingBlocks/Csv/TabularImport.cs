@@ -122,6 +122,8 @@ public sealed class TabularImport(IDbSession db, ImportHistory history, IAuditLo
     /// <summary>Reads and stages the file. Rows with errors are not staged; the file's errors so far are in the result.</summary>
     public async Task<StagedImport> StageAsync(ImportSpec spec, ImportSource source, Action<CsvRow, StagingWriter> map, CancellationToken ct)
     {
+        // A province's file runs far longer than an interactive statement may.
+        db.UseLongCommandTimeout();
         var connection = await db.ConnectionAsync(ct);
         await db.ExecuteAsync($"DROP TABLE IF EXISTS {spec.Table}; CREATE TEMP TABLE {spec.Table} (line bigint, {spec.StagingColumns}) ON COMMIT DROP", null, ct);
         var errors = new ImportErrors();

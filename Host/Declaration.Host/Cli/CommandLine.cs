@@ -166,27 +166,4 @@ public sealed class CliContext(string[] args, IServiceProvider services)
         await using var scope = Services.CreateSystemScope();
         return await scope.ServiceProvider.GetRequiredService<ISender>().Send((object)request);
     }
-
-    /// <summary>
-    /// Hands everything the verb wrote to the outboxes over to its subscribers (durably: relayed into their inbox rows), then lets this
-    /// process's consumers work through the inboxes for at most <c>Declaration:Cli:DeliverySeconds</c> (3 s). What is left stays in the
-    /// inboxes for the hosts' inbox processors (a large import's tens of thousands of events need not keep the command waiting).
-    /// </summary>
-    public async Task DrainOutboxAsync()
-    {
-        var relay = Services.GetRequiredService<BuildingBlocks.Messaging.OutboxRelay>();
-        var processor = Services.GetRequiredService<BuildingBlocks.Messaging.InboxProcessor>();
-        var budget = TimeSpan.FromSeconds(Services.GetRequiredService<IConfiguration>().GetValue("Declaration:Cli:DeliverySeconds", 3.0));
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            while (await relay.ProcessOnceAsync(CancellationToken.None) > 0) { }
-            if (watch.Elapsed >= budget)
-            {
-                await Console.Error.WriteLineAsync("部分事件尚未处理完：已安全保存在各模块的收件箱中，运行中的主机会继续处理");
-                return;
-            }
-            if (await processor.ProcessOnceAsync(CancellationToken.None) == 0) return;
-        }
-    }
 }

@@ -22,5 +22,8 @@ public sealed class ErrorModel : PageModel
         };
         if (HttpContext.Items["error.message"] is string message) Message = message;
         else if (status == 404) Message = "您要访问的页面或记录不存在。";
+        else if (status >= 500)
+            // The host logged the full exception under this request's id.
+            Message = $"系统处理您的请求时发生了意外错误，这次操作没有完成（导入、保存等均未写入）。请稍后重试；如仍失败，请联系系统管理员并提供错误编号 {HttpContext.TraceIdentifier}。";
     }
 }

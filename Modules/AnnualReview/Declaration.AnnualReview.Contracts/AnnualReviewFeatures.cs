@@ -81,7 +81,7 @@ public sealed record SetDeclarationWindow(int BusinessYear, DateOnly Opens, Date
 /// <summary>
 /// <c>export tax</c> (FORMATS.md): units whose year is Certified, as CSV written to <paramref name="Output"/>; returns the rows
 /// written. Reviewers get their jurisdiction, admins and the system everything. <paramref name="ForSpreadsheet"/>: a download for people
-/// (UTF-8 BOM, formula-like cells neutralised, audited); without it the exact FORMATS.md file of the CLI.
+/// (UTF-8 BOM, formula-like cells neutralised); without it the exact FORMATS.md file of the CLI.
 /// </summary>
 public sealed record ExportTax(int BusinessYear, Stream Output, bool ForSpreadsheet = false) : IQuery<long>, IAuditedExport
 {

@@ -269,7 +269,7 @@ public sealed class ReviewAndExportTests
         var text = Encoding.UTF8.GetString(bytes, 3, bytes.Length - 3);
         var file = await ExportAsync(TestUsers.Admin);
         var audited = await App.InScopeAsync(TestUsers.System, sp => sp.GetRequiredService<Declaration.BuildingBlocks.Data.IDbSession>()
-            .ExecuteScalarAsync<long>("SELECT count(*) FROM platform.audit_log WHERE action = '下载税务导出'", null, CancellationToken.None));
+            .ExecuteScalarAsync<long>("SELECT count(*) FROM platform.audit_log WHERE module = 'Export' AND entity_id = @e", new { e = $"tax/{Seed.Year}" }, CancellationToken.None));
         Assert.Multiple(() =>
         {
             Assert.That(bytes.Take(3), Is.EqualTo(new byte[] { 0xEF, 0xBB, 0xBF }), "UTF-8 BOM");
@@ -277,7 +277,7 @@ public sealed class ReviewAndExportTests
             Assert.That(text.Split('\n')[1], Does.StartWith("91330106MA2CDE0A1M,\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"点此\"\")\","));
             Assert.That(file[0], Is.EqualTo('c'), "the FORMATS.md file has no BOM");
             Assert.That(file.Split('\n')[1], Does.StartWith("91330106MA2CDE0A1M,\"=HYPERLINK("), "the machine file keeps the value exactly");
-            Assert.That(audited, Is.EqualTo(1));
+            Assert.That(audited, Is.EqualTo(2), "the download and the file are both audited");
         });
     }
 

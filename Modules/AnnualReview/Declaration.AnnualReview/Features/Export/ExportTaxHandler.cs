@@ -1,4 +1,3 @@
-using Declaration.BuildingBlocks.Audit;
 using Declaration.BuildingBlocks.Csv;
 using System.Globalization;
 using System.Text;
@@ -18,7 +17,7 @@ internal sealed record TaxRow(Guid UnitId, int BusinessYear, decimal CertifiedCo
 /// <c>export tax</c> (FORMATS.md): one row per unit whose year is Certified, ordered by credit code. Unit names and tax
 /// authority codes come from Units (GetUnitsByIds, which also limits a reviewer to the jurisdiction).
 /// </summary>
-internal sealed class ExportTaxHandler(ISender sender, IDbSession db, ICurrentUser user, IAuditLog audit) : IQueryHandler<ExportTax, long>
+internal sealed class ExportTaxHandler(ISender sender, IDbSession db, ICurrentUser user) : IQueryHandler<ExportTax, long>
 {
     public const string Header = "credit_code,unit_name,tax_authority_code,business_year,certified_count,certificate_number,certified_at";
 
@@ -45,8 +44,6 @@ internal sealed class ExportTaxHandler(ISender sender, IDbSession db, ICurrentUs
                     row.CertifiedCount.ToString("0.00", CultureInfo.InvariantCulture), row.CertificateNumber,
                     ChinaTime.Local(row.AcceptedAt).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture));
         }
-        if (query.ForSpreadsheet)
-            await audit.RecordAsync("AnnualReview", "Export", $"tax-{query.BusinessYear}", null, "下载税务导出", null, new { query.BusinessYear, Rows = lines.Count }, ct);
         return lines.Count;
     }
 }

@@ -68,7 +68,6 @@ internal sealed class PlacementImporter(IDbSession db, ISender sender, IPersonal
     /// <param name="commit">False: check and preview only, nothing is written.</param>
     public async Task<(BulkDeclarationPreview Preview, ImportResult? Result)> RunAsync(ImportSource source, UnitDto? onlyUnit, bool commit, CancellationToken ct)
     {
-        db.UseLongCommandTimeout();
         var preview = new List<BulkRowDto>();
         var today = ChinaTime.Today(clock);
         StagedImport staged;
@@ -273,7 +272,10 @@ internal sealed class PlacementImporter(IDbSession db, ISender sender, IPersonal
                    jsonb_build_object('businessYear', p.business_year, 'idNumber', p.id_number_masked, 'name', p.name_masked,
                        'certificateType', p.certificate_type, 'category', p.category, 'level', p.level, 'employmentStart', p.employment_start,
                        'employmentEnd', p.employment_end, 'contractType', p.contract_type, 'contractStart', p.contract_start, 'contractEnd', p.contract_end,
-                       'monthlyWage', p.monthly_wage, 'retirementBase50', p.retirement_base_50, 'phone', p.phone, 'state', p.state,
+                       'monthlyWage', p.monthly_wage, 'retirementBase50', p.retirement_base_50,
+                       -- masked as Masking.Phone masks it: the audit log holds no personal data in clear
+                       'phone', CASE WHEN p.phone IS NULL THEN NULL WHEN length(p.phone) < 8 THEN '****'
+                                     ELSE left(p.phone, 3) || repeat('*', length(p.phone) - 7) || right(p.phone, 4) END, 'state', p.state,
                        'disputedMonths', to_jsonb(p.disputed_months), 'disputeReason', p.dispute_reason, 'returnReason', p.return_reason,
                        'version', p.version) AS after
             FROM placement_import_changed c JOIN placement.placement p ON p.id = c.id

@@ -26,7 +26,6 @@ internal sealed class ImportRelatedUnitsHandler(IDbSession db, ICurrentUser user
     public async ValueTask<ImportResult> Handle(ImportRelatedUnits command, CancellationToken ct)
     {
         if (!user.IsStaff() || user.Role == Role.Reviewer) throw new ForbiddenException("仅管理员可导入关联单位数据");
-        db.UseLongCommandTimeout();
         var staged = await import.StageAsync(Spec, new ImportSource(command.Content), (row, w) =>
         {
             var code = CreditCode(row, "credit_code");

@@ -31,7 +31,6 @@ internal sealed class ImportUnitsHandler(IDbSession db, ICurrentUser user, Tabul
     public async ValueTask<ImportResult> Handle(ImportUnits command, CancellationToken ct)
     {
         if (!user.IsStaff() || user.Role == Role.Reviewer) throw new ForbiddenException("仅管理员可导入单位登记数据");
-        db.UseLongCommandTimeout();
         var staged = await import.StageAsync(Spec, new ImportSource(command.Content), (row, w) =>
         {
             var code = Identifiers.NormalizeCreditCode(row.Required("credit_code"));
