@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace Declaration.BuildingBlocks.Csv;
 
 /// <summary>Reads through a stream while computing its SHA-256 (the import history's file hash), without buffering it.</summary>
-public sealed class HashingStream(Stream inner) : Stream
+public sealed class HashingStream(Stream inner) : ReadOnlyStream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
@@ -34,15 +34,6 @@ public sealed class HashingStream(Stream inner) : Stream
         return n;
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     /// <summary>The CSV reader disposes the stream it reads; the hash stays available until <see cref="HexDigest"/>.</summary>
     protected override void Dispose(bool disposing) => base.Dispose(disposing);

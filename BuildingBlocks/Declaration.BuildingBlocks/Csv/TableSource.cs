@@ -410,7 +410,7 @@ internal sealed class XlsxTable : ITableSource
     }
 
     /// <summary>Counts the bytes a part unpacks to, so a part that lies about its size is still stopped at the limit.</summary>
-    private sealed class CountingStream(Stream inner, Action<int> onRead) : Stream
+    private sealed class CountingStream(Stream inner, Action<int> onRead) : ReadOnlyStream
     {
         public override int Read(byte[] buffer, int offset, int count)
         {
@@ -426,15 +426,6 @@ internal sealed class XlsxTable : ITableSource
             return n;
         }
 
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         protected override void Dispose(bool disposing)
         {
             if (disposing) inner.Dispose();

@@ -57,7 +57,7 @@ internal sealed class DatabaseBlobStore(IDbSession db, NpgsqlDataSource dataSour
         db.ExecuteAsync("DELETE FROM platform.stored_file_chunk WHERE file_id = @id", new { id }, ct);
 
     /// <summary>The chunk rows of one file as one forward-only stream; disposing it returns the connection.</summary>
-    private sealed class ChunkStream(NpgsqlConnection connection, NpgsqlCommand command, NpgsqlDataReader reader) : Stream
+    private sealed class ChunkStream(NpgsqlConnection connection, NpgsqlCommand command, NpgsqlDataReader reader) : ReadOnlyStream
     {
         private Stream? _chunk;
         private bool _done;
@@ -122,14 +122,5 @@ internal sealed class DatabaseBlobStore(IDbSession db, NpgsqlDataSource dataSour
             base.Dispose(disposing);
         }
 
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

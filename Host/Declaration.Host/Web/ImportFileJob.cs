@@ -112,7 +112,7 @@ public sealed class ImportFileJob(IServiceScopeFactory scopes, IConfiguration co
     }
 
     /// <summary>Counts the lines that pass through (the CSV reader's progress) without buffering; reports at most once a second.</summary>
-    private sealed class LineCountingStream(Stream inner, Func<long, Task> report) : Stream
+    private sealed class LineCountingStream(Stream inner, Func<long, Task> report) : BuildingBlocks.ReadOnlyStream
     {
         private long _lines;
         private long _lastReport = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -144,14 +144,5 @@ public sealed class ImportFileJob(IServiceScopeFactory scopes, IConfiguration co
             return true;
         }
 
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
