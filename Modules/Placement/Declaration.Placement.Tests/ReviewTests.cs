@@ -33,6 +33,7 @@ public sealed class ReviewTests
         await App.SendAsync(Hangzhou, new ConfirmPlacement(r.PlacementId));
         var count = await App.SendAsync(TestUsers.Employer(units[A].Id), new GetCertifiedCount(units[A].Id, Year));
         var detail = await App.SendAsync(Hangzhou, new GetReviewDetail(r.PlacementId));
+        var months = await App.SendAsync(TestUsers.Employer(units[A].Id), new GetConfirmedMonths(units[A].Id, Year));
         var audited = await ScalarAsync<long>("""
             SELECT count(*) FROM platform.audit_log WHERE unit_id = @id AND action IN ('审核通过月份', '审核不通过月份', '确认申报记录')
             """, new { id = units[A].Id });
@@ -51,6 +52,9 @@ public sealed class ReviewTests
             Assert.That(detail.State, Is.EqualTo("Confirmed"));
             Assert.That(detail.Result.Months.Single(m => m.Month == 11).FinalWeight, Is.EqualTo(1));
             Assert.That(detail.Result.Months.Single(m => m.Month == 12).FinalWeight, Is.EqualTo(0));
+            // The home page's monthly figures apply the same decisions (summed by Certification from the month masks).
+            Assert.That(months!.PersonMonths, Is.EqualTo(new[] { 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 0 }));
+            Assert.That((months.Total, months.PlainMonths, months.SevereMonths), Is.EqualTo((21, 1, 10)));
             Assert.That(audited, Is.EqualTo(3));
             Assert.That(events, Is.EqualTo(3));
         });
@@ -68,7 +72,9 @@ public sealed class ReviewTests
         await App.SendAsync(Hangzhou, new DecideMonth(r.PlacementId, 12, true, "同意"));
         await App.SendAsync(Hangzhou, new ConfirmPlacement(r.PlacementId));
         var count = await App.SendAsync(Hangzhou, new GetCertifiedCount(units[A].Id, Year));
+        var months = await App.SendAsync(Hangzhou, new GetConfirmedMonths(units[A].Id, Year));
         Assert.That(count.PersonMonths, Is.EqualTo(24));
+        Assert.That((months!.Total, months.PersonMonths[11], months.SevereMonths), Is.EqualTo((24, 2, 12)));
     }
 
     [Test]

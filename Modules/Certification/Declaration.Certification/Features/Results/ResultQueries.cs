@@ -56,33 +56,47 @@ internal sealed class GetCertificationResultsHandler(IDbSession db, ISender send
     }
 }
 
-/// <summary>One query sums the months (the home page needs twelve figures, not every placement's months); the units are checked first.</summary>
+/// <summary>
+/// The months of a set of placements summed (the home page needs twelve figures): one query reads each placement's unit and month
+/// masks — one row a placement, not twelve (through the <c>month_result</c> view PostgreSQL repeated every placement's index lookup
+/// for each month) — the units are checked, and the masks are summed here with the reviewer's decisions overriding them by
+/// <see cref="ResultComposer"/>'s rule (granted: the certificate's weight, at least 1; refused: 0).
+/// </summary>
 internal sealed class GetMonthTotalsHandler(IDbSession db, PlacementAccess access) : IQueryHandler<GetMonthTotals, IReadOnlyList<MonthTotalDto>>
 {
     public async ValueTask<IReadOnlyList<MonthTotalDto>> Handle(GetMonthTotals query, CancellationToken ct)
     {
         if (query.PlacementIds.Count == 0) return [];
-        var ids = query.PlacementIds.Distinct().ToArray();
-        var units = await db.QueryAsync<Guid>("SELECT DISTINCT unit_id FROM certification.placement WHERE id = ANY(@ids)", new { ids }, ct);
-        await access.CheckUnitsAsync(units, ct);
-        return await db.QueryAsync<MonthTotalDto>("""
-            WITH d AS (
-                SELECT * FROM unnest(@dId::uuid[], @dMonth::int[], @dGranted::boolean[]) AS d(placement_id, month, granted)
-            ), w AS (
-                SELECT r.month::int AS month,
-                       CASE WHEN d.granted IS NULL THEN r.weight WHEN d.granted THEN greatest(1, r.cover_weight) ELSE 0 END AS weight
-                FROM certification.month_result r
-                LEFT JOIN d ON d.placement_id = r.placement_id AND d.month = r.month
-                WHERE r.placement_id = ANY(@ids) AND r.month BETWEEN 1 AND 12
-            )
-            SELECT month AS Month, sum(weight)::int AS PersonMonths, (count(*) FILTER (WHERE weight = 1))::int AS PlainMonths,
-                   (count(*) FILTER (WHERE weight >= 2))::int AS SevereMonths
-            FROM w GROUP BY month ORDER BY month
-            """, new
+        var rows = await db.QueryAsync<(Guid Id, Guid UnitId, int Qualifies, int Severe)>("""
+            SELECT p.id, p.unit_id, m.qualifies, m.severe
+            FROM certification.placement p JOIN certification.placement_months m ON m.placement_id = p.id
+            WHERE p.id = ANY(@ids)
+            """, new { ids = query.PlacementIds.Distinct().ToArray() }, ct);
+        await access.CheckUnitsAsync(rows.Select(r => r.UnitId).Distinct(), ct);
+        if (rows.Count == 0) return [];
+        var decisions = query.Decisions.ToLookup(d => d.PlacementId);
+        var person = new int[12];
+        var plain = new int[12];
+        var severe = new int[12];
+        foreach (var r in rows)
         {
-            ids, dId = query.Decisions.Select(d => d.PlacementId).ToArray(), dMonth = query.Decisions.Select(d => d.Month).ToArray(),
-            dGranted = query.Decisions.Select(d => d.Granted).ToArray(),
-        }, ct);
+            var granted = 0;
+            var refused = 0;
+            foreach (var d in decisions[r.Id])
+                if (d.Month is >= 1 and <= 12)
+                {
+                    if (d.Granted) granted |= 1 << (d.Month - 1);
+                    else refused |= 1 << (d.Month - 1);
+                }
+            var counted = (r.Qualifies | granted) & ~refused & 0xFFF;
+            for (var m = 0; m < 12; m++)
+            {
+                if ((counted >> m & 1) == 0) continue;
+                if ((r.Severe >> m & 1) == 1) { person[m] += 2; severe[m]++; }
+                else { person[m] += 1; plain[m]++; }
+            }
+        }
+        return Enumerable.Range(0, 12).Select(m => new MonthTotalDto(m + 1, person[m], plain[m], severe[m])).ToList();
     }
 }
 
