@@ -29,6 +29,7 @@ public static class NoticesModule
         services.AddSingleton(Descriptor);
         services.Configure<SmsOptions>(configuration.GetSection("Declaration:Sms"));
         services.AddScoped<NoticeAudienceResolver>();
+        services.AddSingleton<NoticeListingCache>();
         services.AddScoped<NoticeStore>();
         services.AddScoped<NoticeAnnouncer>();
         services.AddScoped<SmsQueue>();

@@ -20,6 +20,9 @@ internal sealed record NoticeAudience(string[]? Prefixes, string? Within)
 
     public bool Unrestricted => Prefixes is null && Within is null;
 
+    /// <summary>Names the audience in cache keys: two callers with the same key read the same notices.</summary>
+    public string Key => Unrestricted ? "*" : $"{string.Join(',', Prefixes ?? [])}/{Within}";
+
     /// <summary>SQL condition on notices.notice aliased n, using @prefixes and @within.</summary>
     public string Sql => Unrestricted ? "TRUE" : Within is null
         ? "n.target_region_prefix = ANY(@prefixes)"

@@ -26,7 +26,7 @@ internal sealed record KeywordFilter(string? Pattern, string[]? Bigrams)
         : "n.search_bigrams @> @bigrams AND n.search_text LIKE @pattern";
 }
 
-internal sealed class SearchNoticesHandler(IDbSession db, NoticeAudienceResolver resolver, ICurrentUser user, TimeProvider clock)
+internal sealed class SearchNoticesHandler(IDbSession db, NoticeAudienceResolver resolver, ICurrentUser user, TimeProvider clock, NoticeListingCache cache)
     : IQueryHandler<SearchNotices, PagedResult<NoticeListItemDto>>, IQueryHandler<GetLatestNotices, IReadOnlyList<NoticeHeadlineDto>>
 {
     private const string Published = "n.withdrawn_at IS NULL AND n.publish_at <= @now AND (n.expires_at IS NULL OR n.expires_at > @now)";
@@ -35,21 +35,34 @@ internal sealed class SearchNoticesHandler(IDbSession db, NoticeAudienceResolver
     {
         var audience = await resolver.ResolveAsync(ct);
         var keyword = KeywordFilter.Of(query.Keyword);
-        return await NoticeListing.PageAsync(db, $"{Published} AND {audience.Sql} AND {keyword.Sql}",
-            new { now = clock.GetUtcNow(), prefixes = audience.Prefixes ?? [], within = audience.Within ?? string.Empty, pattern = keyword.Pattern ?? string.Empty, bigrams = keyword.Bigrams ?? [], account = user.UserId },
-            query.Page, query.PageSize, ct);
+        var (page, size) = NoticeListing.Normalize(query.Page, query.PageSize);
+        var key = $"search|{audience.Key}|{page}|{size}|{keyword.Pattern}";
+        var (items, total) = await cache.GetAsync(db, key, user.UserId, async () =>
+        {
+            var r = await NoticeListing.PageAsync(db, $"{Published} AND {audience.Sql} AND {keyword.Sql}",
+                new { now = clock.GetUtcNow(), prefixes = audience.Prefixes ?? [], within = audience.Within ?? string.Empty, pattern = keyword.Pattern ?? string.Empty, bigrams = keyword.Bigrams ?? [], account = user.UserId },
+                page, size, ct);
+            return (r.Items, r.Total);
+        }, n => n.Id, (n, read) => n with { Read = read }, ct);
+        return new PagedResult<NoticeListItemDto>(items, page, size, total);
     }
 
     public async ValueTask<IReadOnlyList<NoticeHeadlineDto>> Handle(GetLatestNotices query, CancellationToken ct)
     {
         var audience = await resolver.ResolveAsync(ct);
-        return await db.QueryAsync<NoticeHeadlineDto>($"""
-            SELECT n.id, n.title, n.publish_at AS PublishedAt, n.pinned,
-                   EXISTS (SELECT 1 FROM notices.notice_read r WHERE r.notice_id = n.id AND r.account_id = @account) AS Read
-            FROM notices.notice n
-            WHERE {Published} AND {audience.Sql}
-            ORDER BY n.pinned DESC, n.publish_at DESC, n.id LIMIT @count
-            """, new { now = clock.GetUtcNow(), prefixes = audience.Prefixes ?? [], within = audience.Within ?? string.Empty, account = user.UserId, count = Math.Clamp(query.Count, 1, 50) }, ct);
+        var count = Math.Clamp(query.Count, 1, 50);
+        var (items, _) = await cache.GetAsync(db, $"latest|{audience.Key}|{count}", user.UserId, async () =>
+        {
+            var rows = await db.QueryAsync<NoticeHeadlineDto>($"""
+                SELECT n.id, n.title, n.publish_at AS PublishedAt, n.pinned,
+                       EXISTS (SELECT 1 FROM notices.notice_read r WHERE r.notice_id = n.id AND r.account_id = @account) AS Read
+                FROM notices.notice n
+                WHERE {Published} AND {audience.Sql}
+                ORDER BY n.pinned DESC, n.publish_at DESC, n.id LIMIT @count
+                """, new { now = clock.GetUtcNow(), prefixes = audience.Prefixes ?? [], within = audience.Within ?? string.Empty, account = user.UserId, count }, ct);
+            return (rows, (long)rows.Count);
+        }, n => n.Id, (n, read) => n with { Read = read }, ct);
+        return items;
     }
 }
 
@@ -67,11 +80,12 @@ internal sealed class GetManagedNoticesHandler(IDbSession db, ICurrentUser user)
 
 internal static class NoticeListing
 {
+    public static (int Page, int Size) Normalize(int page, int pageSize) => (Math.Max(1, page), Math.Clamp(pageSize, 1, 100));
+
     public static async Task<PagedResult<NoticeListItemDto>> PageAsync(IDbSession db, string where, object param, int page, int pageSize, CancellationToken ct,
         bool pinnedFirst = true)
     {
-        page = Math.Max(1, page);
-        var size = Math.Clamp(pageSize, 1, 100);
+        (page, var size) = Normalize(page, pageSize);
         var args = new Dapper.DynamicParameters(param);
         args.Add("size", size);
         args.Add("offset", (long)(page - 1) * size);
