@@ -98,6 +98,64 @@ public sealed class ReviewTests
         });
     }
 
+    /// <summary>The queue's totals come from counts the placements' statements keep (issue 14); they equal a count of the placements.</summary>
+    [Test]
+    public async Task QueueTotals_FollowEveryChange_AndEqualACountOfThePlacements()
+    {
+        var units = await UnitsAsync((A, D, "labor_dispatch", "2024-01-01", null));
+        await StandardMinimumWagesAsync();
+        var saved = new List<PlacementSaved>();
+        for (var i = 0; i < 8; i++)
+        {
+            var id = IdNumber("19900101", 11 + 20 * i);
+            await CertificateAsync(id);
+            await PaidAsync(id, i == 3 ? D : A, AllYear);   // one flagged (paid by the dispatch agency)
+            saved.Add(await DeclareAsync(units[i < 6 ? A : B], id));
+        }
+        var totals = new List<(string Step, long Kept, long Counted)>();
+        static Task<long?> ExecuteAsync(string sql, object? args = null) => ScalarAsync<long?>(sql + " RETURNING 1", args);
+        async Task Check(string step)
+        {
+            foreach (var reviewer in new[] { Hangzhou, Ningbo, TestUsers.Reviewer("330106"), TestUsers.Admin })
+                foreach (var kind in Enum.GetValues<ReviewQueueKind>())
+                    foreach (var year in new int?[] { Year, null })
+                    {
+                        var kept = (await App.SendAsync(reviewer, new GetReviewQueue(kind, year, null))).Total;
+                        var counted = await ScalarAsync<long>("""
+                            SELECT count(*) FROM placement.placement p JOIN placement.unit u ON u.id = p.unit_id
+                            WHERE p.state IN ('AwaitingReview', 'Disputed') AND u.federation_code LIKE @prefix || '%' AND (@year::int IS NULL OR p.business_year = @year)
+                              AND (@kind = 'All' OR p.state = @kind OR (@kind = 'Flagged' AND p.has_flags))
+                            """, new { prefix = reviewer.Jurisdiction ?? "", year, kind = kind.ToString() });
+                        totals.Add(($"{step} {reviewer.Jurisdiction ?? "admin"} {kind} {year}", kept, counted));
+                    }
+        }
+        await Check("declared");
+        var submitted = new List<PlacementSaved>();
+        for (var i = 0; i < 7; i++) submitted.Add(await SubmitAsync(units[i < 6 ? A : B], saved[i]));
+        await Check("submitted");
+        await DisputeAsync(units[B], saved[7], [12], "理由");
+        await Check("disputed");
+        await App.SendAsync(Hangzhou, new ConfirmPlacement(submitted[1].PlacementId));
+        await App.SendAsync(Hangzhou, new ReturnPlacement(submitted[2].PlacementId, "请补充材料"));
+        await App.SendAsync(Hangzhou, new BulkConfirm([submitted[4].PlacementId, submitted[5].PlacementId, submitted[3].PlacementId]));
+        await Check("confirmed and returned");
+        // The unit moves to another federation (Units' profile projected into Placement): its waiting placements move with it.
+        await ExecuteAsync("UPDATE placement.unit SET federation_code = '330212' WHERE id = @id", new { id = units[A].Id });
+        await Check("moved");
+        await ExecuteAsync("DELETE FROM placement.placement WHERE id = @id", new { id = submitted[6].PlacementId });
+        await Check("deleted");
+        var consistency = await App.SendAsync(TestUsers.Admin, new CheckPlacementConsistency());
+        await ScalarAsync<long>("WITH u AS (UPDATE placement.queue_count SET n = n + 1 WHERE state = 'AwaitingReview' AND n > 0 RETURNING 1) SELECT count(*) FROM u");
+        var broken = await App.SendAsync(TestUsers.Admin, new CheckPlacementConsistency());
+        Assert.Multiple(() =>
+        {
+            foreach (var (step, kept, counted) in totals) Assert.That(kept, Is.EqualTo(counted), step);
+            Assert.That(totals.Where(t => t.Step == "submitted 3301 All 2025").Select(t => t.Kept), Is.EqualTo(new[] { 6L }));
+            Assert.That(consistency.Inconsistencies.Where(i => i.Where == "Review queue counts"), Is.Empty);
+            Assert.That(broken.Inconsistencies.Where(i => i.Where == "Review queue counts"), Is.Not.Empty, "the consistency check compares the kept counts");
+        });
+    }
+
     [Test]
     public async Task BulkConfirm_SkipsFlaggedAndNonQualifyingPlacements()
     {

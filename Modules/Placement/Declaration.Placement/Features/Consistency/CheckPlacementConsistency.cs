@@ -72,6 +72,22 @@ internal sealed class CheckPlacementConsistencyHandler(IDbSession db, ISender se
             else if (p.State == nameof(PlacementState.Confirmed) && a.PersonMonths != p.ConfirmedPersonMonths)
                 Add(id, p.UnitId, p.BusinessYear, "AnnualReview", $"年审模块记录的确认人月数为{a.PersonMonths}，安置模块为{p.ConfirmedPersonMonths}");
         }
+        // The review queue's kept totals (migration 0005) against the placements they count.
+        var counts = await db.QueryAsync<(string Federation, int Year, string State, bool Flags, long Kept, long Actual)>("""
+            WITH actual AS (
+                SELECT u.federation_code, p.business_year, p.state, p.has_flags, count(*) AS n
+                FROM placement.placement p JOIN placement.unit u ON u.id = p.unit_id
+                WHERE p.state IN ('AwaitingReview', 'Disputed') GROUP BY 1, 2, 3, 4
+            )
+            SELECT coalesce(k.federation_code, a.federation_code), coalesce(k.business_year, a.business_year), coalesce(k.state, a.state),
+                   coalesce(k.has_flags, a.has_flags), coalesce(k.n, 0), coalesce(a.n, 0)
+            FROM placement.queue_count k
+            FULL JOIN actual a ON (a.federation_code, a.business_year, a.state, a.has_flags) = (k.federation_code, k.business_year, k.state, k.has_flags)
+            WHERE coalesce(k.n, 0) <> coalesce(a.n, 0)
+            """, null, ct);
+        foreach (var k in counts)
+            Add(Guid.Empty, null, k.Year, "Review queue counts",
+                $"审核队列计数（残联{k.Federation}，{k.Year}年度，{PlacementStateLabels.Of(Enum.Parse<PlacementState>(k.State))}{(k.Flags ? "，有标记" : "")}）为{k.Kept}，实际为{k.Actual}");
         return new PlacementConsistencyReport(checkedCount, count, found);
     }
 

@@ -34,7 +34,16 @@ internal sealed class GetReviewQueueHandler(IDbSession db, ReviewAccess access, 
                    OR (@kind = 'Flagged' AND p.has_flags))
               AND (@search::text IS NULL OR u.credit_code = upper(@search) OR u.name LIKE @like OR p.name_masked LIKE @like OR p.id_number_index = @idHash)
             """;
-        var total = await db.ExecuteScalarAsync<long>("SELECT count(*) " + where, args, ct);
+        // Without a search the total comes from the counts the placements' own statements keep (migration 0005); a search counts its matches.
+        var total = search is null
+            ? await db.ExecuteScalarAsync<long>("""
+                SELECT coalesce(sum(c.n), 0)::bigint FROM placement.queue_count c
+                WHERE c.federation_code LIKE @prefix || '%'
+                  AND (@year::int IS NULL OR c.business_year = @year)
+                  AND (@kind = 'All' OR (@kind = 'Disputed' AND c.state = 'Disputed') OR (@kind = 'AwaitingReview' AND c.state = 'AwaitingReview')
+                       OR (@kind = 'Flagged' AND c.has_flags))
+                """, args, ct)
+            : await db.ExecuteScalarAsync<long>("SELECT count(*) " + where, args, ct);
         var items = await db.QueryAsync<QueueRow>($"""
             SELECT p.id, p.unit_id AS UnitId, u.credit_code AS CreditCode, u.name, p.business_year AS BusinessYear, p.id_number_masked AS MaskedId,
                    p.name_masked AS MaskedName, p.state, p.qualifying_months AS Qualifying, p.has_flags AS HasFlags,
