@@ -56,4 +56,32 @@ public sealed class CertificateExpiryTests
             await Assert.ThrowsAsync<ForbiddenException>(() => App.SendAsync(TestUsers.Employer(a.Id), new SendCertificateExpiryAlerts()));
         });
     }
+    /// <summary>
+    /// The list follows the certificate registry whichever comes first: a certificate imported after the declaration, its revocation,
+    /// and a later certificate of the same person (the end of each person's cover is kept on the placement by the database).
+    /// </summary>
+    [Test]
+    public async Task TheList_FollowsCertificatesImportedAfterTheDeclaration_AndTheirRevocation()
+    {
+        var (a, _) = await Seed.UnitsAsync(App);
+        var person = LinkageData.IdNumber("19880808", 17);
+        await App.SendAsync(TestUsers.Admin, new ImportPlacements(Seed.Csv(Header,
+            $"{Seed.UnitA},2025,{person},孙八,disability,{person}42,2024-01-01,,open_ended,2024-01-01,,5000,,")));
+        async Task<IReadOnlyList<DateOnly>> ListAsync() =>
+            (await App.SendAsync(TestUsers.Employer(a.Id), new GetCertificateExpiries(a.Id, Seed.Year))).Select(e => e.ValidUntil).ToList();
+        var none = await ListAsync();
+        await LinkageData.CertificateAsync(person, 4, 2, validUntil: "2026-04-30");
+        var imported = await ListAsync();
+        await LinkageData.CertificateAsync(person, 4, 2, validUntil: "2026-04-30", revoked: "2026-01-31");
+        var revoked = await ListAsync();
+        await LinkageData.CertificateAsync(person, 4, 2, issued: "2025-06-01", validUntil: "2026-05-10");
+        var later = await ListAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(none, Is.Empty);
+            Assert.That(imported, Is.EqualTo(new[] { new DateOnly(2026, 4, 30) }));
+            Assert.That(revoked, Is.Empty);
+            Assert.That(later, Is.EqualTo(new[] { new DateOnly(2026, 5, 10) }));
+        });
+    }
 }
