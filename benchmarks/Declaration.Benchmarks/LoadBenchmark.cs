@@ -613,7 +613,9 @@ internal static partial class LoadBenchmark
             var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, WorkingDirectory = root };
             psi.ArgumentList.Add(dll);
             foreach (var a in args) psi.ArgumentList.Add(a);
-            psi.Environment["DECLARATION_DB"] = connectionString;
+            // DECLARATION_BENCH_DB_OPTIONS: extra connection-string settings for the host, to compare driver settings in one run.
+            psi.Environment["DECLARATION_DB"] = Environment.GetEnvironmentVariable("DECLARATION_BENCH_DB_OPTIONS") is { Length: > 0 } extra
+                ? connectionString + ";" + extra : connectionString;
             psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
             psi.Environment["Declaration__PersonalData__EncryptionKey"] = keys.EncryptionKey;
             psi.Environment["Declaration__PersonalData__BlindIndexKey"] = keys.BlindIndexKey;

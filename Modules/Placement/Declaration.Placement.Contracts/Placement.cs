@@ -32,6 +32,10 @@ public sealed record PlacementSummaryDto(
 /// <summary>Every placement of a unit-year (access-checked), masked.</summary>
 public sealed record GetPlacements(Guid UnitId, int BusinessYear) : IQuery<IReadOnlyList<PlacementSummaryDto>>;
 
+/// <summary>One page of the unit's placements of a year, in the order of <see cref="GetPlacements"/> (安置管理 list; 50 a page by default).</summary>
+public sealed record GetPlacementPage(Guid UnitId, int BusinessYear, int Page = 1, int PageSize = 50)
+    : IQuery<Declaration.BuildingBlocks.Application.PagedResult<PlacementSummaryDto>>;
+
 public sealed record PlacementCountsDto(Guid UnitId, int BusinessYear, int Total, int Draft, int AwaitingReview, int Disputed, int Confirmed, int Returned,
     IReadOnlyDictionary<int, int> ByCategory);
 

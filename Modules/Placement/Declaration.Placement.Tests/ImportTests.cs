@@ -111,4 +111,25 @@ public sealed class ImportTests
             Assert.That(list.Single().State, Is.EqualTo(PlacementState.AwaitingReview));
         });
     }
+    /// <summary>The 安置管理 list pages through a unit's placements in the order of the full list; another unit's clerk gets 404.</summary>
+    [Test]
+    public async Task ThePlacementList_PagesInTheOrderOfTheFullList()
+    {
+        var (a, b) = await Seed.UnitsAsync(App);
+        var rows = Enumerable.Range(0, 7).Select(i => Declaration.TestSupport.LinkageData.IdNumber("19900101", 11 + 20 * i))
+            .Select((id, i) => Row(id: id, cert: id + "42", name: $"员工{i}")).ToArray();
+        await App.SendAsync(TestUsers.Admin, new ImportPlacements(Seed.Csv(Header, string.Join("\n", rows))));
+        var clerk = TestUsers.Employer(a.Id);
+        var all = await App.SendAsync(clerk, new GetPlacements(a.Id, Seed.Year));
+        var pages = new List<Declaration.BuildingBlocks.Application.PagedResult<PlacementSummaryDto>>();
+        for (var p = 1; p <= 4; p++) pages.Add(await App.SendAsync(clerk, new GetPlacementPage(a.Id, Seed.Year, p, 3)));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(all, Has.Count.EqualTo(7));
+            Assert.That(pages.Select(p => p.Items.Count), Is.EqualTo(new[] { 3, 3, 1, 0 }));
+            Assert.That(pages.SelectMany(p => p.Items).Select(i => i.Id), Is.EqualTo(all.Select(i => i.Id)));
+            Assert.That(pages.Select(p => (p.Total, p.PageCount)).Distinct(), Is.EqualTo(new[] { (7L, 3) }));
+            await Assert.ThrowsAsync<NotFoundException>(() => App.SendAsync(TestUsers.Employer(b.Id), new GetPlacementPage(a.Id, Seed.Year)));
+        });
+    }
 }

@@ -8,8 +8,13 @@ namespace Declaration.Host.Pages.Unit.Placements;
 /// <summary>残疾人安置管理 (manual chapter 5): the business year's placements with their states and actions.</summary>
 public sealed class IndexModel(TimeProvider clock) : AppPageModel
 {
+    public const int PageSize = 50;
+
     [BindProperty(SupportsGet = true)] public int? Year { get; set; }
+    [BindProperty(SupportsGet = true, Name = "p")] public int P { get; set; } = 1;
     public IReadOnlyList<PlacementSummaryDto> Items { get; private set; } = [];
+    public Declaration.BuildingBlocks.Application.PagedResult<PlacementSummaryDto> Result { get; private set; } = null!;
+    public PlacementCountsDto Counts { get; private set; } = null!;
     public IReadOnlyDictionary<Guid, int> QualifyingMonths { get; private set; } = new Dictionary<Guid, int>();
     public IReadOnlyList<int> Years { get; private set; } = [];
     public bool Unlocked { get; private set; }
@@ -26,13 +31,27 @@ public sealed class IndexModel(TimeProvider clock) : AppPageModel
         var current = ChinaTime.Today(clock).Year;
         Years = Enumerable.Range(0, 5).Select(i => current - 1 - i).ToList();
         Year ??= current - 1;
-        Items = await Sender.Send(new GetPlacements(UnitId, Year.Value));
+        // One page of 50 (a welfare enterprise declares hundreds); the counts by state for the whole year from the summary.
+        Counts = await Sender.Send(new GetPlacementSummary(UnitId, Year.Value));
+        P = Math.Clamp(P, 1, Math.Max(1, (Counts.Total + PageSize - 1) / PageSize));
+        Result = await Sender.Send(new GetPlacementPage(UnitId, Year.Value, P, PageSize));
+        Items = Result.Items;
         Unlocked = await Sender.Send(new IsUnitYearUnlocked(UnitId, Year.Value));
         // Qualifying months from Placement's projection of the results (kept with each placement): no 12 result rows per person.
         QualifyingMonths = Items.Where(i => i.QualifyingMonths is not null).ToDictionary(i => i.Id, i => i.QualifyingMonths!.Value);
     }
 
-    public int Count(PlacementState state) => Items.Count(i => i.State == state);
+    public int Count(PlacementState state) => state switch
+    {
+        PlacementState.Draft => Counts.Draft,
+        PlacementState.AwaitingReview => Counts.AwaitingReview,
+        PlacementState.Disputed => Counts.Disputed,
+        PlacementState.Confirmed => Counts.Confirmed,
+        PlacementState.Returned => Counts.Returned,
+        _ => 0,
+    };
+
+    public string PageLink(int page) => $"?year={Year}&p={page}";
 
     public string Badge(PlacementState state) => state switch
     {

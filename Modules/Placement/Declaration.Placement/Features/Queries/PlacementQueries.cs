@@ -13,23 +13,39 @@ using Mediator;
 
 namespace Declaration.Placement.Features.Queries;
 
-internal sealed class GetPlacementsHandler(IDbSession db, ISender sender) : IQueryHandler<GetPlacements, IReadOnlyList<PlacementSummaryDto>>
+internal sealed class GetPlacementsHandler(IDbSession db, ISender sender)
+    : IQueryHandler<GetPlacements, IReadOnlyList<PlacementSummaryDto>>, IQueryHandler<GetPlacementPage, PagedResult<PlacementSummaryDto>>
 {
+    // Only the list's columns (no encrypted fields), with the qualifying months of our result projection.
+    private const string Select = """
+        SELECT p.id, p.unit_id AS UnitId, p.business_year AS BusinessYear, p.id_number_masked AS MaskedIdNumber, p.name_masked AS MaskedName,
+               p.state, p.certificate_type AS CertificateType, p.category, p.level, p.employment_start AS EmploymentStart,
+               p.employment_end AS EmploymentEnd, p.version, p.updated_at AS UpdatedAt,
+               CASE WHEN p.result_version > 0 THEN p.qualifying_months END AS QualifyingMonths
+        FROM placement.placement p
+        WHERE p.unit_id = @UnitId AND p.business_year = @BusinessYear ORDER BY p.created_at, p.id
+        """;
+
     public async ValueTask<IReadOnlyList<PlacementSummaryDto>> Handle(GetPlacements query, CancellationToken ct)
     {
         await sender.Send(new CheckUnitAccess(query.UnitId), ct);
-        // Only the list's columns (no encrypted fields), with the qualifying months of our result projection.
-        var rows = await db.QueryAsync<SummaryRow>("""
-            SELECT p.id, p.unit_id AS UnitId, p.business_year AS BusinessYear, p.id_number_masked AS MaskedIdNumber, p.name_masked AS MaskedName,
-                   p.state, p.certificate_type AS CertificateType, p.category, p.level, p.employment_start AS EmploymentStart,
-                   p.employment_end AS EmploymentEnd, p.version, p.updated_at AS UpdatedAt,
-                   CASE WHEN p.result_version > 0 THEN p.qualifying_months END AS QualifyingMonths
-            FROM placement.placement p
-            WHERE p.unit_id = @UnitId AND p.business_year = @BusinessYear ORDER BY p.created_at, p.id
-            """, query, ct);
-        return rows.Select(r => new PlacementSummaryDto(r.Id, r.UnitId, r.BusinessYear, r.MaskedIdNumber, r.MaskedName, Enum.Parse<PlacementState>(r.State),
-            r.CertificateType, r.Category, r.Level, r.EmploymentStart, r.EmploymentEnd, r.Version, r.UpdatedAt, r.QualifyingMonths)).ToList();
+        return (await db.QueryAsync<SummaryRow>(Select, query, ct)).Select(Dto).ToList();
     }
+
+    public async ValueTask<PagedResult<PlacementSummaryDto>> Handle(GetPlacementPage query, CancellationToken ct)
+    {
+        await sender.Send(new CheckUnitAccess(query.UnitId), ct);
+        var page = Math.Max(1, query.Page);
+        var size = Math.Clamp(query.PageSize, 1, 200);
+        var args = new { query.UnitId, query.BusinessYear, offset = (long)(page - 1) * size, size };
+        var total = await db.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM placement.placement p WHERE p.unit_id = @UnitId AND p.business_year = @BusinessYear", args, ct);
+        var rows = total == 0 ? [] : await db.QueryAsync<SummaryRow>(Select + " OFFSET @offset LIMIT @size", args, ct);
+        return new PagedResult<PlacementSummaryDto>(rows.Select(Dto).ToList(), page, size, total);
+    }
+
+    private static PlacementSummaryDto Dto(SummaryRow r) => new(r.Id, r.UnitId, r.BusinessYear, r.MaskedIdNumber, r.MaskedName, Enum.Parse<PlacementState>(r.State),
+        r.CertificateType, r.Category, r.Level, r.EmploymentStart, r.EmploymentEnd, r.Version, r.UpdatedAt, r.QualifyingMonths);
 
     private sealed record SummaryRow
     {
