@@ -12,7 +12,7 @@ public sealed class IndexModel(TimeProvider clock) : AppPageModel
 
     [BindProperty(SupportsGet = true)] public int? Year { get; set; }
     [BindProperty(SupportsGet = true, Name = "p")] public int P { get; set; } = 1;
-    public IReadOnlyList<PlacementSummaryDto> Items { get; private set; } = [];
+    public IReadOnlyList<PlacementSummaryDto> Items => Result.Items;
     public Declaration.BuildingBlocks.Application.PagedResult<PlacementSummaryDto> Result { get; private set; } = null!;
     public PlacementCountsDto Counts { get; private set; } = null!;
     public IReadOnlyDictionary<Guid, int> QualifyingMonths { get; private set; } = new Dictionary<Guid, int>();
@@ -35,7 +35,6 @@ public sealed class IndexModel(TimeProvider clock) : AppPageModel
         Counts = await Sender.Send(new GetPlacementSummary(UnitId, Year.Value));
         P = Math.Clamp(P, 1, Math.Max(1, (Counts.Total + PageSize - 1) / PageSize));
         Result = await Sender.Send(new GetPlacementPage(UnitId, Year.Value, P, PageSize));
-        Items = Result.Items;
         Unlocked = await Sender.Send(new IsUnitYearUnlocked(UnitId, Year.Value));
         // Qualifying months from Placement's projection of the results (kept with each placement): no 12 result rows per person.
         QualifyingMonths = Items.Where(i => i.QualifyingMonths is not null).ToDictionary(i => i.Id, i => i.QualifyingMonths!.Value);

@@ -17,7 +17,8 @@ internal sealed class NoticeListingCache(TimeProvider clock)
     private static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(5);
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
-    public sealed record Entry(long Version, DateTimeOffset ValidUntil, long Total, IReadOnlyList<Guid> Ids, object Rows);
+    /// <summary>A kept listing; <c>Rows</c> holds the listing's own row type (the key's first part names the listing).</summary>
+    public sealed record Entry(long Version, DateTimeOffset ValidUntil, long Total, object Rows);
 
     private sealed class Check
     {
@@ -34,15 +35,16 @@ internal sealed class NoticeListingCache(TimeProvider clock)
     {
         var now = clock.GetUtcNow();
         var cached = _entries.TryGetValue(key, out var e) && now < e.ValidUntil ? e : null;
+        var cachedRows = (IReadOnlyList<T>?)cached?.Rows;
         // The version first, then (on a miss) the data: data newer than its version is only read again, never kept as current.
         var check = (await db.QueryAsync<Check>("""
             SELECT (SELECT version FROM notices.listing_version) AS Version,
                    (SELECT array_agg(r.notice_id) FROM notices.notice_read r WHERE r.account_id = @account AND r.notice_id = ANY(@ids)) AS Read
-            """, new { account, ids = cached?.Ids.ToArray() ?? [] }, ct)).Single();
+            """, new { account, ids = cachedRows?.Select(id).ToArray() ?? [] }, ct)).Single();
         if (cached is not null && check.Version == cached.Version)
         {
             var read = check.Read?.ToHashSet() ?? [];
-            return (((IReadOnlyList<T>)cached.Rows).Select(r => withRead(r, read.Contains(id(r)))).ToList(), cached.Total);
+            return (cachedRows!.Select(r => withRead(r, read.Contains(id(r)))).ToList(), cached.Total);
         }
         var next = await db.ExecuteScalarAsync<DateTime?>("""
             SELECT least((SELECT min(publish_at) FROM notices.notice WHERE publish_at > @now),
@@ -52,8 +54,9 @@ internal sealed class NoticeListingCache(TimeProvider clock)
         if (check.Version is { } version)
         {
             if (_entries.Count >= MaxEntries) _entries.Clear();
-            var until = next is { } n && new DateTimeOffset(DateTime.SpecifyKind(n, DateTimeKind.Utc)) is var due && due < now + MaxAge ? due : now + MaxAge;
-            _entries[key] = new Entry(version, until, total, rows.Select(id).ToList(), rows.Select(r => withRead(r, false)).ToList());
+            var until = now + MaxAge;
+            if (next is { } n && new DateTimeOffset(DateTime.SpecifyKind(n, DateTimeKind.Utc)) < until) until = new DateTimeOffset(DateTime.SpecifyKind(n, DateTimeKind.Utc));
+            _entries[key] = new Entry(version, until, total, rows.Select(r => withRead(r, false)).ToList());
         }
         return (rows, total);
     }

@@ -17,19 +17,19 @@ internal sealed class GetPlacementsHandler(IDbSession db, ISender sender)
     : IQueryHandler<GetPlacements, IReadOnlyList<PlacementSummaryDto>>, IQueryHandler<GetPlacementPage, PagedResult<PlacementSummaryDto>>
 {
     // Only the list's columns (no encrypted fields), with the qualifying months of our result projection.
-    private const string Select = """
-        SELECT p.id, p.unit_id AS UnitId, p.business_year AS BusinessYear, p.id_number_masked AS MaskedIdNumber, p.name_masked AS MaskedName,
+    private const string Columns = """
+        p.id, p.unit_id AS UnitId, p.business_year AS BusinessYear, p.id_number_masked AS MaskedIdNumber, p.name_masked AS MaskedName,
                p.state, p.certificate_type AS CertificateType, p.category, p.level, p.employment_start AS EmploymentStart,
                p.employment_end AS EmploymentEnd, p.version, p.updated_at AS UpdatedAt,
                CASE WHEN p.result_version > 0 THEN p.qualifying_months END AS QualifyingMonths
-        FROM placement.placement p
-        WHERE p.unit_id = @UnitId AND p.business_year = @BusinessYear ORDER BY p.created_at, p.id
         """;
+
+    private const string OfTheYear = "FROM placement.placement p WHERE p.unit_id = @UnitId AND p.business_year = @BusinessYear";
 
     public async ValueTask<IReadOnlyList<PlacementSummaryDto>> Handle(GetPlacements query, CancellationToken ct)
     {
         await sender.Send(new CheckUnitAccess(query.UnitId), ct);
-        return (await db.QueryAsync<SummaryRow>(Select, query, ct)).Select(Dto).ToList();
+        return (await db.QueryAsync<SummaryRow>($"SELECT {Columns} {OfTheYear} ORDER BY p.created_at, p.id", query, ct)).Select(Dto).ToList();
     }
 
     public async ValueTask<PagedResult<PlacementSummaryDto>> Handle(GetPlacementPage query, CancellationToken ct)
@@ -38,9 +38,10 @@ internal sealed class GetPlacementsHandler(IDbSession db, ISender sender)
         var page = Math.Max(1, query.Page);
         var size = Math.Clamp(query.PageSize, 1, 200);
         var args = new { query.UnitId, query.BusinessYear, offset = (long)(page - 1) * size, size };
-        var total = await db.ExecuteScalarAsync<long>(
-            "SELECT count(*) FROM placement.placement p WHERE p.unit_id = @UnitId AND p.business_year = @BusinessYear", args, ct);
-        var rows = total == 0 ? [] : await db.QueryAsync<SummaryRow>(Select + " OFFSET @offset LIMIT @size", args, ct);
+        // The page and the year's total in one statement; only a page past the end counts separately.
+        var rows = await db.QueryAsync<SummaryRow>(
+            $"SELECT count(*) OVER () AS Total, {Columns} {OfTheYear} ORDER BY p.created_at, p.id OFFSET @offset LIMIT @size", args, ct);
+        var total = rows.Count > 0 ? rows[0].Total : await db.ExecuteScalarAsync<long>($"SELECT count(*) {OfTheYear}", args, ct);
         return new PagedResult<PlacementSummaryDto>(rows.Select(Dto).ToList(), page, size, total);
     }
 
@@ -63,6 +64,7 @@ internal sealed class GetPlacementsHandler(IDbSession db, ISender sender)
         public int Version { get; init; }
         public DateTimeOffset UpdatedAt { get; init; }
         public int? QualifyingMonths { get; init; }
+        public long Total { get; init; }    // the page query's count of the whole year
     }
 }
 
