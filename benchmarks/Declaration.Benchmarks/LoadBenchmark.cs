@@ -271,6 +271,7 @@ internal static partial class LoadBenchmark
         {
             new("floor-live", "floor: /health/live (anonymous)", [("/health/live", null)], "Healthy"),
             new("floor-me", "floor: /api/units/me (signed in)", employers.Select(s => ("/api/units/me", (string?)s.Cookie)).ToList(), "creditCode"),
+            new("page", "a page without data: /Account/Login (anonymous)", [("/Account/Login", null)], "登录"),
             new("home", "首页 /Unit/Home", employers.Select(s => ("/Unit/Home", (string?)s.Cookie)).ToList(), "安置人员"),
             new("placements", "安置人员列表 (200 placements) /Unit/Placements?year=2025",
                 employers.Select(s => ("/Unit/Placements?year=2025", (string?)s.Cookie)).ToList(), "共"),

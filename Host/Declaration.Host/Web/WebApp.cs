@@ -44,6 +44,7 @@ public static class WebApp
 
         services.AddDeclarationCore(configuration, connectionString);
         services.AddHttpContextAccessor();
+        services.AddSingleton<UnitPageCache>();
         services.AddDataProtection().SetApplicationName("Declaration");
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
             o.XmlRepository = new PostgresXmlRepository(sp.GetRequiredService<NpgsqlDataSource>())));

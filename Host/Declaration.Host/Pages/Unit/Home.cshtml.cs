@@ -1,4 +1,5 @@
 using System.Globalization;
+using Declaration.BuildingBlocks.Domain;
 using Declaration.Host.Web;
 using Declaration.Notices.Contracts;
 using Declaration.Units.Contracts;
@@ -7,7 +8,7 @@ using Microsoft.AspNetCore.Mvc;
 namespace Declaration.Host.Pages.Unit;
 
 /// <summary>首页 (manual chapter 4); entered from 我要申报 it first shows the 特别提示 of chapter 3.</summary>
-public sealed class HomeModel : AppPageModel
+public sealed class HomeModel(UnitPageCache cache, TimeProvider clock) : AppPageModel
 {
     public sealed class WorkforceInput
     {
@@ -46,11 +47,23 @@ public sealed class HomeModel : AppPageModel
         return Page();
     }
 
+    /// <summary>What the page shows of the unit, from this host's cache while the unit's data is unchanged (issue 14).</summary>
+    private sealed record UnitPart(UnitDto Unit, HomeDashboardDto Dashboard, IReadOnlyList<Declaration.Placement.Contracts.CertificateExpiryDto> Expiries);
+
     private async Task LoadAsync()
     {
-        Unit = await Sender.Send(new GetUnit(UnitId));
-        Dashboard = await Sender.Send(new GetHomeDashboard(UnitId, Year));
-        Expiries = await Sender.Send(new Declaration.Placement.Contracts.GetCertificateExpiries(UnitId, Dashboard.BusinessYear));
+        var today = ChinaTime.Today(clock);
+        var part = await cache.GetAsync(HttpContext.RequestServices, UnitId, FormattableString.Invariant($"home|{Year}|{today:yyyy-MM-dd}"), async () =>
+        {
+            var unit = await Sender.Send(new GetUnit(UnitId));
+            var dashboard = await Sender.Send(new GetHomeDashboard(UnitId, Year));
+            var expiries = await Sender.Send(new Declaration.Placement.Contracts.GetCertificateExpiries(UnitId, dashboard.BusinessYear));
+            return new UnitPart(unit, dashboard, expiries);
+        }, HttpContext.RequestAborted);
+        Unit = part.Unit;
+        // The latest notices are the reader's (read marks): never from the unit's cache (Notices keeps its own listing cache).
+        Dashboard = part.Dashboard with { LatestNotices = await Sender.Send(new GetLatestNotices(5)) };
+        Expiries = part.Expiries;
     }
 
     private decimal? ParseDecimal(string? value, string field, string message)

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Mvc;
 namespace Declaration.Host.Pages.Unit.Placements;
 
 /// <summary>残疾人安置管理 (manual chapter 5): the business year's placements with their states and actions.</summary>
-public sealed class IndexModel(TimeProvider clock) : AppPageModel
+public sealed class IndexModel(TimeProvider clock, UnitPageCache cache) : AppPageModel
 {
     public const int PageSize = 50;
 
@@ -31,11 +31,18 @@ public sealed class IndexModel(TimeProvider clock) : AppPageModel
         var current = ChinaTime.Today(clock).Year;
         Years = Enumerable.Range(0, 5).Select(i => current - 1 - i).ToList();
         Year ??= current - 1;
-        // One page of 50 (a welfare enterprise declares hundreds); the counts by state for the whole year from the summary.
-        Counts = await Sender.Send(new GetPlacementSummary(UnitId, Year.Value));
-        P = Math.Clamp(P, 1, Math.Max(1, (Counts.Total + PageSize - 1) / PageSize));
-        Result = await Sender.Send(new GetPlacementPage(UnitId, Year.Value, P, PageSize));
-        Unlocked = await Sender.Send(new IsUnitYearUnlocked(UnitId, Year.Value));
+        // One page of 50 (a welfare enterprise declares hundreds); the counts by state for the whole year from the summary. From this
+        // host's cache while the unit's data is unchanged (issue 14); the key names the day (whether the year is unlocked depends on it).
+        var year = Year.Value;
+        var (counts, page, result, unlocked) = await cache.GetAsync(HttpContext.RequestServices, UnitId,
+            FormattableString.Invariant($"placements|{year}|{P}|{ChinaTime.Today(clock):yyyy-MM-dd}"), async () =>
+            {
+                var counts = await Sender.Send(new GetPlacementSummary(UnitId, year));
+                var page = Math.Clamp(P, 1, Math.Max(1, (counts.Total + PageSize - 1) / PageSize));
+                return Tuple.Create(counts, page, await Sender.Send(new GetPlacementPage(UnitId, year, page, PageSize)),
+                    await Sender.Send(new IsUnitYearUnlocked(UnitId, year)));
+            }, HttpContext.RequestAborted);
+        (Counts, P, Result, Unlocked) = (counts, page, result, unlocked);
         // Qualifying months from Placement's projection of the results (kept with each placement): no 12 result rows per person.
         QualifyingMonths = Items.Where(i => i.QualifyingMonths is not null).ToDictionary(i => i.Id, i => i.QualifyingMonths!.Value);
     }

@@ -1,0 +1,63 @@
+-- Owned by BuildingBlocks: a stamp per unit that says whether a page built from the unit's data is still current (issue 14: the
+-- home page and the placement list are served from a per-host cache, checked on every request against this one row).
+-- Every module moves the stamp of each unit its statements change, in the changing transaction (statement triggers with
+-- transition tables, in each module's own migrations): a reader sees a new stamp only together with the new data, on every host.
+-- The row of the nil unit stands for what every unit's pages show (declaration windows, levy parameters).
+-- Stamps come from one sequence that nothing resets, so a stamp never repeats — not after a TRUNCATE of this table either
+-- (a missing row is re-created with a new stamp by the reader).
+CREATE SEQUENCE platform.unit_stamp_seq;
+
+CREATE TABLE platform.unit_stamp (
+    unit_id uuid PRIMARY KEY,
+    stamp bigint NOT NULL
+);
+
+INSERT INTO platform.unit_stamp (unit_id, stamp) VALUES ('00000000-0000-0000-0000-000000000000', nextval('platform.unit_stamp_seq'));
+
+-- Moves the stamps of the given units (in key order: two statements touching the same units lock them in the same order).
+CREATE FUNCTION platform.touch_units(ids uuid[]) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO platform.unit_stamp AS s (unit_id, stamp)
+    SELECT u, nextval('platform.unit_stamp_seq') FROM (SELECT DISTINCT u FROM unnest(ids) AS u WHERE u IS NOT NULL ORDER BY u) x
+    ON CONFLICT (unit_id) DO UPDATE SET stamp = excluded.stamp;
+$$;
+
+-- A statement trigger for a table with a unit_id column: INSERT names its rows new_rows, DELETE old_rows, UPDATE both
+-- (a row moved to another unit changes both). TRUNCATE has no rows: every unit's stamp moves.
+CREATE FUNCTION platform.unit_rows_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        UPDATE platform.unit_stamp SET stamp = nextval('platform.unit_stamp_seq');
+    ELSIF TG_OP = 'INSERT' THEN
+        PERFORM platform.touch_units(ARRAY(SELECT unit_id FROM new_rows));
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM platform.touch_units(ARRAY(SELECT unit_id FROM old_rows));
+    ELSE
+        PERFORM platform.touch_units(ARRAY(SELECT unit_id FROM new_rows UNION SELECT unit_id FROM old_rows));
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- The same for a table of units itself (its key, id, is the unit).
+CREATE FUNCTION platform.units_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        UPDATE platform.unit_stamp SET stamp = nextval('platform.unit_stamp_seq');
+    ELSIF TG_OP = 'INSERT' THEN
+        PERFORM platform.touch_units(ARRAY(SELECT id FROM new_rows));
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM platform.touch_units(ARRAY(SELECT id FROM old_rows));
+    ELSE
+        PERFORM platform.touch_units(ARRAY(SELECT id FROM new_rows UNION SELECT id FROM old_rows));
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- A statement trigger for what every unit's pages show: the nil unit's stamp moves.
+CREATE FUNCTION platform.every_unit_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM platform.touch_units(ARRAY['00000000-0000-0000-0000-000000000000'::uuid]);
+    RETURN NULL;
+END
+$$;
