@@ -1,0 +1,151 @@
+using System.Net;
+using Dapper;
+using Npgsql;
+
+namespace Declaration.EndToEndTests;
+
+/// <summary>
+/// Issue 14: the home page and the placement list are served from the host's cache while the unit's stamp
+/// (<c>platform.unit_stamp</c>) is unchanged, and every statement that changes what they show moves the stamp.
+/// </summary>
+[NonParallelizable]
+public sealed class UnitPageCacheTests
+{
+    private const string CreditCode = "91330106MA2CDE0A1M";   // demo: 明远科技
+    private static readonly Guid Everyone = Guid.Empty;
+
+    private static async Task<NpgsqlConnection> OpenAsync()
+    {
+        var connection = new NpgsqlConnection(E2E.ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    [Test]
+    public async Task TheHomePageAndTheList_AreServedFromTheCache_UntilTheUnitsStampMoves_AndEveryWayOfChangingThemMovesIt()
+    {
+        await using var db = await OpenAsync();
+        var unitId = await db.QuerySingleAsync<Guid>("SELECT id FROM units.unit WHERE credit_code = @CreditCode", new { CreditCode });
+        var name = await db.QuerySingleAsync<string>("SELECT name FROM units.unit WHERE id = @unitId", new { unitId });
+        var (placementId, masked) = await db.QueryFirstAsync<(Guid, string)>(
+            "SELECT id, name_masked FROM placement.placement WHERE unit_id = @unitId AND business_year = 2025 ORDER BY id LIMIT 1", new { unitId });
+        using var clerk = await HttpSession.SignInAsync("demo");
+
+        async Task<(string Home, string List)> PagesAsync()
+        {
+            var home = await clerk.Client.GetAsync("/Unit/Home");
+            var list = await clerk.Client.GetAsync("/Unit/Placements?year=2025");
+            Assert.That((home.StatusCode, list.StatusCode), Is.EqualTo((HttpStatusCode.OK, HttpStatusCode.OK)));
+            return (await home.Content.ReadAsStringAsync(), await list.Content.ReadAsStringAsync());
+        }
+
+        var before = await PagesAsync();
+        Assert.That(before.Home, Does.Contain(name));
+        Assert.That(before.List, Does.Contain(masked));
+
+        // Changed behind the stamp's back (this session's triggers off): both pages still show what they cached — the proof they are cached.
+        const string hiddenName = "缓存验证科技有限公司";
+        const string hiddenMasked = "缓**";
+        await using (var tx = await db.BeginTransactionAsync())
+        {
+            await db.ExecuteAsync("SET LOCAL session_replication_role = replica", transaction: tx);
+            await db.ExecuteAsync("UPDATE units.unit SET name = @hiddenName WHERE id = @unitId", new { hiddenName, unitId }, tx);
+            await db.ExecuteAsync("UPDATE placement.placement SET name_masked = @hiddenMasked WHERE id = @placementId", new { hiddenMasked, placementId }, tx);
+            await tx.CommitAsync();
+        }
+        var cached = await PagesAsync();
+        Assert.That(cached.Home, Does.Contain(name).And.Not.Contain(hiddenName), "the home page is served from the cache while the stamp is unchanged");
+        Assert.That(cached.List, Does.Contain(masked).And.Not.Contain(hiddenMasked), "the list too");
+
+        // The stamp moves: both pages are read again.
+        await db.ExecuteAsync("SELECT platform.touch_units(ARRAY[@unitId])", new { unitId });
+        var moved = await PagesAsync();
+        Assert.That(moved.Home, Does.Contain(hiddenName));
+        Assert.That(moved.List, Does.Contain(hiddenMasked));
+
+        // Ordinary statements (triggers on) move it themselves.
+        await db.ExecuteAsync("UPDATE units.unit SET name = @name WHERE id = @unitId", new { name, unitId });
+        Assert.That((await PagesAsync()).Home, Does.Contain(name).And.Not.Contain(hiddenName), "a change of the unit's profile");
+        await db.ExecuteAsync("UPDATE placement.placement SET name_masked = @masked WHERE id = @placementId", new { masked, placementId });
+        Assert.That((await PagesAsync()).List, Does.Contain(masked).And.Not.Contain(hiddenMasked), "a change of a placement");
+
+        // Through the application: the workforce saved on the home page shows at once (units.unit_workforce).
+        var saved = await clerk.PostFormAsync("/Unit/Home?handler=Workforce&year=2025",
+            new() { ["Workforce.Headcount"] = "4321.5", ["Workforce.AverageAnnualWage"] = "98765" }, "/Unit/Home?year=2025");
+        Assert.That(saved.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+        Assert.That(await clerk.Client.GetStringAsync("/Unit/Home?year=2025"), Does.Contain("4321.5"));
+    }
+
+    /// <summary>
+    /// Every table of the modules whose data a unit's pages show is either stamped (its statements move the stamps of the units they
+    /// touch, or everyone's) or named here as not shown on those pages: a new table must be placed on one side or the other.
+    /// Each stamped table with a row is then changed (a no-op update of one row, rolled back) and must move its unit's stamp.
+    /// </summary>
+    [Test]
+    public async Task EveryTableTheUnitsPagesShow_MovesTheStampOfTheUnitsItsStatementsTouch()
+    {
+        string[] stamped =
+        [
+            "annual_review.certificate", "annual_review.declaration_window", "annual_review.placement_state", "annual_review.reopen_request",
+            "annual_review.unit_year", "levy.parameter", "placement.month_decision", "placement.placement", "placement.unit", "units.unit",
+            "units.unit_workforce",
+        ];
+        string[] notShown =
+        [
+            // messaging and migrations
+            "annual_review.inbox", "annual_review.outbox", "annual_review.schema_journal", "levy.inbox", "levy.outbox", "levy.schema_journal",
+            "placement.inbox", "placement.outbox", "placement.schema_journal", "units.inbox", "units.outbox", "units.schema_journal",
+            // accounts and sign-in, related units and their evidence, registry requests: other pages
+            "units.account", "units.api_key", "units.sign_in_failure", "units.sso_binding", "units.related_unit", "units.related_unit_evidence",
+            "units.registry_change_request",
+            // the review queue's totals, dispute evidence (the detail page), the expiry alerts already sent
+            "placement.queue_count", "placement.dispute_evidence", "placement.certificate_expiry_alert",
+        ];
+        await using var db = await OpenAsync();
+        var tables = (await db.QueryAsync<(string Table, bool Stamped)>("""
+            SELECT n.nspname || '.' || c.relname,
+                   EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.tgrelid = c.oid
+                           AND p.proname IN ('unit_rows_changed', 'units_changed', 'every_unit_changed', 'month_decisions_changed'))
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'p') AND n.nspname IN ('units', 'placement', 'annual_review', 'levy')
+            """)).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(tables.Where(t => t.Stamped).Select(t => t.Table), Is.EquivalentTo(stamped), "the stamped tables");
+            Assert.That(tables.Where(t => !t.Stamped).Select(t => t.Table), Is.EquivalentTo(notShown), "every other table is named as not shown");
+        });
+
+        var changed = 0;
+        foreach (var table in stamped)
+        {
+            var everyone = table is "annual_review.declaration_window" or "levy.parameter";
+            var unitColumn = table is "units.unit" or "placement.unit" ? "id" : "unit_id";
+            var unitOf = everyone ? $"'{Everyone}'::uuid"
+                : table == "placement.month_decision" ? "(SELECT p.unit_id FROM placement.placement p WHERE p.id = x.placement_id)" : $"x.{unitColumn}";
+            await using var tx = await db.BeginTransactionAsync();
+            var row = await db.QuerySingleOrDefaultAsync<(string Ctid, Guid Unit)?>($"SELECT x.ctid::text, {unitOf} FROM {table} x LIMIT 1", transaction: tx);
+            if (row is null) continue;   // no row in the demo data; the catalogue check above still holds
+            var stamp = await db.ExecuteScalarAsync<long?>("SELECT stamp FROM platform.unit_stamp WHERE unit_id = @u", new { u = row.Value.Unit }, tx);
+            var column = table == "placement.month_decision" ? "placement_id" : everyone ? "business_year" : unitColumn;
+            await db.ExecuteAsync($"UPDATE {table} SET {column} = {column} WHERE ctid = @ctid::tid", new { ctid = row.Value.Ctid }, tx);
+            var after = await db.ExecuteScalarAsync<long?>("SELECT stamp FROM platform.unit_stamp WHERE unit_id = @u", new { u = row.Value.Unit }, tx);
+            Assert.That(after, Is.Not.Null.And.GreaterThan(stamp ?? 0), $"a statement on {table} moves the stamp of its unit");
+            await tx.RollbackAsync();
+            changed++;
+        }
+        Assert.That(changed, Is.GreaterThanOrEqualTo(7), "most stamped tables have a row in the demo data");
+
+        // Certificates: the end of cover they give a unit's placements (the home page's expiry alert) moves those units' stamps.
+        await using (var tx = await db.BeginTransactionAsync())
+        {
+            var holder = await db.QueryFirstAsync<(Guid Unit, byte[] IdHash)>(
+                "SELECT p.unit_id, p.id_hash FROM certification.placement p JOIN certification.certificate c ON c.id_hash = p.id_hash ORDER BY p.id LIMIT 1",
+                transaction: tx);
+            var stamp = await db.ExecuteScalarAsync<long?>("SELECT stamp FROM platform.unit_stamp WHERE unit_id = @u", new { u = holder.Unit }, tx);
+            await db.ExecuteAsync("UPDATE certification.certificate SET valid_until = DATE '2026-12-24' WHERE id_hash = @h", new { h = holder.IdHash }, tx);
+            var after = await db.ExecuteScalarAsync<long?>("SELECT stamp FROM platform.unit_stamp WHERE unit_id = @u", new { u = holder.Unit }, tx);
+            Assert.That(after, Is.Not.Null.And.GreaterThan(stamp ?? 0), "a certificate's new end of cover moves its placements' units' stamps");
+            await tx.RollbackAsync();
+        }
+    }
+}
