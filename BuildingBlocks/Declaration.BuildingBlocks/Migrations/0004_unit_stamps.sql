@@ -14,11 +14,12 @@ CREATE TABLE platform.unit_stamp (
 
 INSERT INTO platform.unit_stamp (unit_id, stamp) VALUES ('00000000-0000-0000-0000-000000000000', nextval('platform.unit_stamp_seq'));
 
--- Moves the stamps of the given units (in key order: two statements touching the same units lock them in the same order).
+-- Moves the stamps of the given units (in key order: two statements touching the same units lock them in the same order). The new
+-- stamp is drawn once the row is locked, so a unit's stamp only ever grows.
 CREATE FUNCTION platform.touch_units(ids uuid[]) RETURNS void LANGUAGE sql AS $$
     INSERT INTO platform.unit_stamp AS s (unit_id, stamp)
     SELECT u, nextval('platform.unit_stamp_seq') FROM (SELECT DISTINCT u FROM unnest(ids) AS u WHERE u IS NOT NULL ORDER BY u) x
-    ON CONFLICT (unit_id) DO UPDATE SET stamp = excluded.stamp;
+    ON CONFLICT (unit_id) DO UPDATE SET stamp = nextval('platform.unit_stamp_seq');
 $$;
 
 -- A statement trigger for a table with a unit_id column: INSERT names its rows new_rows, DELETE old_rows, UPDATE both

@@ -31,6 +31,7 @@ public static class PlacementModule
     {
         services.AddSingleton(Descriptor);
         services.AddEncryptedColumns("placement", "placement", "id_number_enc", "name_enc", "certificate_number_enc");
+        services.AddSingleton<Features.Review.ReviewQueueCache>();
         services.AddScoped<PlacementStore>();
         services.AddScoped<PlacementWriter>();
         services.AddScoped<DeclarationWindow>();

@@ -10,7 +10,7 @@ namespace Declaration.Placement.Features.Review;
 /// The review queue of the caller's jurisdiction (disputed first, then by submission), filtered and searched (credit code, unit name,
 /// masked name, or a full IdNumber by its blind index), paginated. Counts and flags come from our projection of the automatic result.
 /// </summary>
-internal sealed class GetReviewQueueHandler(IDbSession db, ReviewAccess access, ICurrentUser user, IPersonalDataProtector protector)
+internal sealed class GetReviewQueueHandler(IDbSession db, ReviewAccess access, ICurrentUser user, IPersonalDataProtector protector, ReviewQueueCache cache)
     : IQueryHandler<GetReviewQueue, PagedResult<ReviewQueueItemDto>>
 {
     public async ValueTask<PagedResult<ReviewQueueItemDto>> Handle(GetReviewQueue query, CancellationToken ct)
@@ -24,6 +24,10 @@ internal sealed class GetReviewQueueHandler(IDbSession db, ReviewAccess access, 
         var like = search is null ? null : "%" + search.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal)
             .Replace("_", "\\_", StringComparison.Ordinal) + "%";
         var args = new { prefix, year = query.BusinessYear, kind = query.Kind.ToString(), search, like, idHash, offset = (page - 1) * size, size };
+        // Without a search, the page may come from this host's cache (checked against the federations' queue stamps).
+        var key = search is null ? (prefix, query.BusinessYear, query.Kind, page, size) : ((string, int?, ReviewQueueKind, int, int)?)null;
+        var stamp = key is null ? 0m : await ReviewQueueCache.StampAsync(db, prefix, ct);
+        if (key is not null && cache.Get(key, stamp) is { } held) return held;
         const string where = """
             FROM placement.placement p
             JOIN placement.unit u ON u.id = p.unit_id
@@ -52,8 +56,10 @@ internal sealed class GetReviewQueueHandler(IDbSession db, ReviewAccess access, 
             ORDER BY (p.state = 'Disputed') DESC, coalesce(p.submitted_at, p.updated_at), p.id
             OFFSET @offset LIMIT @size
             """, args, ct);
-        return new PagedResult<ReviewQueueItemDto>(items.Select(i => new ReviewQueueItemDto(i.Id, i.UnitId, i.CreditCode, i.Name, i.BusinessYear,
+        var result = new PagedResult<ReviewQueueItemDto>(items.Select(i => new ReviewQueueItemDto(i.Id, i.UnitId, i.CreditCode, i.Name, i.BusinessYear,
             i.MaskedId, i.MaskedName, i.State, i.Qualifying, i.HasFlags, i.DisputedMonths, i.SubmittedAt)).ToList(), page, size, total);
+        if (key is not null) cache.Set(key, stamp, result);
+        return result;
     }
 
     private sealed record QueueRow
