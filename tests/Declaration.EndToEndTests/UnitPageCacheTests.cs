@@ -98,8 +98,8 @@ public sealed class UnitPageCacheTests
             // accounts and sign-in, related units and their evidence, registry requests: other pages
             "units.account", "units.api_key", "units.sign_in_failure", "units.sso_binding", "units.related_unit", "units.related_unit_evidence",
             "units.registry_change_request",
-            // the review queue's totals, dispute evidence (the detail page), the expiry alerts already sent
-            "placement.queue_count", "placement.dispute_evidence", "placement.certificate_expiry_alert",
+            // the review queue's totals and stamps, dispute evidence (the detail page), the expiry alerts already sent
+            "placement.queue_count", "placement.queue_stamp", "placement.dispute_evidence", "placement.certificate_expiry_alert",
         ];
         await using var db = await OpenAsync();
         var tables = (await db.QueryAsync<(string Table, bool Stamped)>("""

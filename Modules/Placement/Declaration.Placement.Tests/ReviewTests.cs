@@ -156,6 +156,51 @@ public sealed class ReviewTests
         });
     }
 
+    /// <summary>
+    /// A queue page without a search is served from the host's cache while the queue stamps of the reviewer's federations are
+    /// unchanged (issue 14); every statement on a queued placement moves them, so the page shows each change at once.
+    /// </summary>
+    [Test]
+    public async Task TheQueuePage_IsServedFromTheCache_UntilAQueueStampOfTheJurisdictionMoves()
+    {
+        var units = await UnitsAsync((A, D, "labor_dispatch", "2024-01-01", null));
+        await StandardMinimumWagesAsync();
+        var id = IdNumber("19900101", 11);
+        await CertificateAsync(id);
+        await PaidAsync(id, A, AllYear);
+        var saved = await DeclareAsync(units[A], id);
+        await SubmitAsync(units[A], saved);
+        async Task<ReviewQueueItemDto?> ItemAsync(string? search = null) =>
+            (await App.SendAsync(Hangzhou, new GetReviewQueue(ReviewQueueKind.All, Year, search))).Items.SingleOrDefault(i => i.PlacementId == saved.PlacementId);
+        var before = await ItemAsync();
+        Assert.That(before, Is.Not.Null);
+
+        // Changed with this transaction's triggers off: the queue page keeps what it cached; a search (never cached) sees the change.
+        await ScalarAsync<long?>("""
+            DO $$ BEGIN
+                SET LOCAL session_replication_role = replica;
+                UPDATE placement.placement SET name_masked = '缓**', qualifying_months = 3 WHERE id = '
+            """ + saved.PlacementId + "'; END $$; SELECT 1::bigint");
+        var cached = await ItemAsync();
+        var searched = await ItemAsync("缓");
+        Assert.That((cached!.MaskedName, cached.QualifyingMonths), Is.EqualTo((before!.MaskedName, before.QualifyingMonths)), "served from the cache");
+        Assert.That(searched?.MaskedName, Is.EqualTo("缓**"), "a search is read afresh");
+
+        // The stamp of another federation does not matter; the unit's federation's does.
+        await ScalarAsync<long?>("SELECT 1::bigint FROM placement.touch_queues(ARRAY['3302'])");
+        Assert.That((await ItemAsync())!.MaskedName, Is.EqualTo(before.MaskedName), "Ningbo's queue moved, not Hangzhou's");
+        await ScalarAsync<long?>("SELECT 1::bigint FROM placement.touch_queues(ARRAY(SELECT federation_code FROM placement.unit WHERE id = @id))", new { id = units[A].Id });
+        Assert.That(((await ItemAsync())!.MaskedName, (await ItemAsync())!.QualifyingMonths), Is.EqualTo(("缓**", 3)));
+
+        // Ordinary statements move the stamps themselves: a new result of a queued placement, a unit renamed, a decision that empties the queue.
+        await ScalarAsync<long?>("UPDATE placement.placement SET qualifying_months = 7 WHERE id = @id RETURNING 1::bigint", new { id = saved.PlacementId });
+        Assert.That((await ItemAsync())!.QualifyingMonths, Is.EqualTo(7));
+        await ScalarAsync<long?>("UPDATE placement.unit SET name = '改名后的单位' WHERE id = @id RETURNING 1::bigint", new { id = units[A].Id });
+        Assert.That((await ItemAsync())!.UnitName, Is.EqualTo("改名后的单位"));
+        await App.SendAsync(Hangzhou, new ConfirmPlacement(saved.PlacementId));
+        Assert.That(await ItemAsync(), Is.Null, "confirmed: out of the queue");
+    }
+
     [Test]
     public async Task BulkConfirm_SkipsFlaggedAndNonQualifyingPlacements()
     {
