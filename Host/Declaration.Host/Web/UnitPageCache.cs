@@ -9,24 +9,26 @@ namespace Declaration.Host.Web;
 /// stamps are read before the data, so an entry is never older than its stamps (a change committed in between is read, and the
 /// entry is simply read again on the next request). Only unit-wide data goes in — never what depends on the reader (the notices'
 /// read marks); the key names the unit, the page, its parameters and the day (what depends on today: windows, certificate expiry).
-/// Bounded: at most <see cref="Capacity"/> entries, each dropped after <see cref="Idle"/> unused.
+/// Bounded: entries weigh what the caller says (about one per row shown: a row is well under a kilobyte) up to <see cref="Capacity"/>
+/// in all, each dropped after <see cref="Idle"/> unused.
 /// </summary>
 public sealed class UnitPageCache : IDisposable
 {
-    public const int Capacity = 20_000;
+    public const int Capacity = 100_000;
     public static readonly TimeSpan Idle = TimeSpan.FromMinutes(20);
 
     private readonly MemoryCache _entries = new(new MemoryCacheOptions { SizeLimit = Capacity });
 
     private sealed record Entry(UnitStamp Stamp, object Value);
 
-    public async Task<T> GetAsync<T>(IServiceProvider services, Guid unitId, string key, Func<Task<T>> load, CancellationToken ct) where T : class
+    public async Task<T> GetAsync<T>(IServiceProvider services, Guid unitId, string key, Func<Task<T>> load, Func<T, int> weight, CancellationToken ct)
+        where T : class
     {
         var stamp = await services.GetRequiredService<IUnitStamps>().ReadAsync(unitId, ct);
         var id = (unitId, key, typeof(T));
         if (_entries.TryGetValue(id, out Entry? held) && held!.Stamp == stamp) return (T)held.Value;
         var value = await load();
-        _entries.Set(id, new Entry(stamp, value), new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = Idle });
+        _entries.Set(id, new Entry(stamp, value), new MemoryCacheEntryOptions { Size = Math.Max(1, weight(value)), SlidingExpiration = Idle });
         return value;
     }
 

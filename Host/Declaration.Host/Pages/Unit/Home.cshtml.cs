@@ -59,7 +59,7 @@ public sealed class HomeModel(UnitPageCache cache, TimeProvider clock) : AppPage
             var dashboard = await Sender.Send(new GetHomeDashboard(UnitId, Year));
             var expiries = await Sender.Send(new Declaration.Placement.Contracts.GetCertificateExpiries(UnitId, dashboard.BusinessYear));
             return new UnitPart(unit, dashboard, expiries);
-        }, HttpContext.RequestAborted);
+        }, p => 10 + p.Expiries.Count, HttpContext.RequestAborted);
         Unit = part.Unit;
         // The latest notices are the reader's (read marks): never from the unit's cache (Notices keeps its own listing cache).
         Dashboard = part.Dashboard with { LatestNotices = await Sender.Send(new GetLatestNotices(5)) };

@@ -10,11 +10,11 @@ namespace Declaration.Placement.Features.Review;
 /// page, and served again while the sum of the queue stamps of the federations the jurisdiction covers (<c>placement.queue_stamp</c>,
 /// migration 0007: every statement that changes a queued placement or a unit moves them, and a stamp only grows) is the one they were
 /// read under — one small read per view, correct on every host. The sum is read before the page, so an entry is never older than it.
-/// Bounded: at most <see cref="Capacity"/> pages, each dropped after <see cref="Idle"/> unused.
+/// Bounded: at most <see cref="Capacity"/> rows in all (a page weighs its rows), each page dropped after <see cref="Idle"/> unused.
 /// </summary>
 internal sealed class ReviewQueueCache : IDisposable
 {
-    public const int Capacity = 5_000;
+    public const int Capacity = 50_000;
     public static readonly TimeSpan Idle = TimeSpan.FromMinutes(10);
 
     private readonly MemoryCache _pages = new(new MemoryCacheOptions { SizeLimit = Capacity });
@@ -29,7 +29,7 @@ internal sealed class ReviewQueueCache : IDisposable
         _pages.TryGetValue(key, out Entry? held) && held!.Stamp == stamp ? held.Page : null;
 
     public void Set(object key, decimal stamp, PagedResult<ReviewQueueItemDto> page) =>
-        _pages.Set(key, new Entry(stamp, page), new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = Idle });
+        _pages.Set(key, new Entry(stamp, page), new MemoryCacheEntryOptions { Size = 1 + page.Items.Count, SlidingExpiration = Idle });
 
     public void Dispose() => _pages.Dispose();
 }
