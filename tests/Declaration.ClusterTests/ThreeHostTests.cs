@@ -107,6 +107,56 @@ public sealed partial class ThreeHostTests
         Assert.That(list, Does.Contain("330106********0034"));
     }
 
+    /// <summary>
+    /// Issue 14: each host keeps the home page's data and the review queue's pages, checked against stamps in the database on every
+    /// request — a change made via one host (or by any statement) shows on every host at once.
+    /// </summary>
+    [Test, Order(3)]
+    public async Task TheHomePageAndTheReviewQueue_CachedByEachHost_ShowAChangeMadeViaAnother()
+    {
+        using var clerk = await Session.SignInAsync("demo");
+        for (var i = 0; i < 6; i++)
+            Assert.That((await clerk.GetAsync("/Unit/Home?year=2025")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(clerk.Hosts.Distinct(), Is.EquivalentTo(AllHosts), "every host has read the home page");
+        var headcount = $"{Random.Shared.Next(1000, 9999)}.5";
+        var saved = await clerk.PostFormAsync("/Unit/Home?handler=Workforce&year=2025",
+            new() { ["Workforce.Headcount"] = headcount, ["Workforce.AverageAnnualWage"] = "88000" }, "/Unit/Home?year=2025");
+        Assert.That(saved.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await saved.Content.ReadAsStringAsync());
+        var shownBy = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            var home = await clerk.GetAsync("/Unit/Home?year=2025");
+            Assert.That(await home.Content.ReadAsStringAsync(), Does.Contain(headcount), $"the new workforce on {Session.HostOf(home)}");
+            shownBy.Add(Session.HostOf(home));
+        }
+        Assert.That(shownBy.Distinct(), Is.EquivalentTo(AllHosts), "saved via " + Session.HostOf(saved) + ", shown by " + string.Join(",", shownBy));
+
+        // The first waiting placement of 杭州's queue, renamed by a statement outside the application: every host shows the new name.
+        using var reviewer = await Session.SignInAsync("reviewer");
+        var first = await Cluster.RowsAsync("""
+            SELECT p.id, p.name_masked FROM placement.placement p JOIN placement.unit u ON u.id = p.unit_id
+            WHERE p.state IN ('AwaitingReview', 'Disputed') AND u.federation_code LIKE '3301%'
+            ORDER BY (p.state = 'Disputed') DESC, coalesce(p.submitted_at, p.updated_at), p.id LIMIT 1
+            """);
+        Assert.That(first, Has.Count.EqualTo(1), "the demo data has a queue in 杭州");
+        var (id, name) = ((Guid)first[0][0]!, (string)first[0][1]!);
+        for (var i = 0; i < 6; i++)
+            Assert.That(await (await reviewer.GetAsync("/Review/Placements")).Content.ReadAsStringAsync(), Does.Contain(name));
+        try
+        {
+            await Cluster.ScalarAsync<int>("UPDATE placement.placement SET name_masked = '多**' WHERE id = @id RETURNING 1", ("id", id));
+            for (var i = 0; i < 6; i++)
+            {
+                var queue = await reviewer.GetAsync("/Review/Placements");
+                Assert.That(await queue.Content.ReadAsStringAsync(), Does.Contain("多**"), $"the new name on {Session.HostOf(queue)}");
+            }
+        }
+        finally
+        {
+            await Cluster.ScalarAsync<int>("UPDATE placement.placement SET name_masked = @name WHERE id = @id RETURNING 1", ("name", name), ("id", id));
+        }
+    }
+
     [Test, Order(4)]
     public async Task AnAdminImport_RunsOnWhicheverHostHangfirePicks_AndTheNightlyBatchThenRunsOnce()
     {
