@@ -32,16 +32,22 @@ internal sealed class RunCertificationBatchHandler(IServiceScopeFactory scopes, 
         db.UseLongCommandTimeout();
         var watch = Stopwatch.StartNew();
         var chunkSize = configuration.GetValue("Declaration:Certification:ChunkPlacements", 1_000_000);
-        var all = await db.QueryAsync<UnitCount>("""
-            SELECT p.unit_id AS UnitId,
-                   count(*) FILTER (WHERE NOT @OnlyChanged OR EXISTS (SELECT 1 FROM certification.placement_dirty d WHERE d.placement_id = p.id)) AS Count,
-                   count(*) AS Total
-            FROM certification.placement p
-            WHERE p.business_year = @BusinessYear AND NOT p.locked
-              AND (@UnitCreditCode::text IS NULL OR p.credit_code = upper(@UnitCreditCode))
-            GROUP BY unit_id ORDER BY unit_id
-            """, command, ct);
-        var units = all.Where(u => u.Count > 0).ToList();
+        // The changed-only run starts from the dirty marks (its cost follows the change, not the year: issue 14's nightly target).
+        var units = (await db.QueryAsync<UnitCount>(command.OnlyChanged
+            ? """
+              SELECT p.unit_id AS UnitId, count(*) AS Count
+              FROM certification.placement_dirty d JOIN certification.placement p ON p.id = d.placement_id
+              WHERE p.business_year = @BusinessYear AND NOT p.locked
+                AND (@UnitCreditCode::text IS NULL OR p.credit_code = upper(@UnitCreditCode))
+              GROUP BY p.unit_id ORDER BY p.unit_id
+              """
+            : """
+              SELECT p.unit_id AS UnitId, count(*) AS Count
+              FROM certification.placement p
+              WHERE p.business_year = @BusinessYear AND NOT p.locked
+                AND (@UnitCreditCode::text IS NULL OR p.credit_code = upper(@UnitCreditCode))
+              GROUP BY p.unit_id ORDER BY p.unit_id
+              """, command, ct)).ToList();
         var chunks = new List<List<Guid>>();
         var current = new List<Guid>();
         long inChunk = 0;
@@ -54,9 +60,19 @@ internal sealed class RunCertificationBatchHandler(IServiceScopeFactory scopes, 
         if (current.Count > 0) chunks.Add(current);
 
         // The year fits one chunk and at least half of its placements are to be certified: certify every placement of the year (those
-        // whose inputs did not change keep their result, which is then neither written nor announced) — no target list to build.
-        var yearTotal = all.Sum(u => u.Total);
-        var wholeYear = chunks.Count == 1 && command.UnitCreditCode is null && yearTotal <= chunkSize && units.Sum(u => u.Count) * 2 >= yearTotal;
+        // whose inputs did not change keep their result, which is then neither written nor announced) — no target list to build. For a
+        // changed-only run the year is counted no further than twice the change (enough to decide), so a small change reads little.
+        var toCertify = units.Sum(u => u.Count);
+        var wholeYear = chunks.Count == 1 && command.UnitCreditCode is null && toCertify > 0;
+        if (wholeYear)
+        {
+            var yearTotal = command.OnlyChanged
+                ? await db.ExecuteScalarAsync<long>("""
+                    SELECT count(*) FROM (SELECT 1 FROM certification.placement WHERE business_year = @year AND NOT locked LIMIT @limit) x
+                    """, new { year = command.BusinessYear, limit = Math.Min(toCertify * 2, chunkSize) + 1 }, ct)
+                : toCertify;
+            wholeYear = yearTotal <= chunkSize && toCertify * 2 >= yearTotal;
+        }
         long placements = 0, qualifying = 0, changed = 0;
         var skipped = new List<string>();
         for (var i = 0; i < chunks.Count; i++)
@@ -70,12 +86,17 @@ internal sealed class RunCertificationBatchHandler(IServiceScopeFactory scopes, 
             try
             {
                 if (!wholeYear)
-                    await session.ExecuteAsync(CertificationEngine.CreateTarget + """
-                        INSERT INTO cert_target
-                        SELECT p.id FROM certification.placement p
-                        WHERE p.business_year = @year AND p.unit_id = ANY(@units) AND NOT p.locked
-                          AND (NOT @onlyChanged OR EXISTS (SELECT 1 FROM certification.placement_dirty d WHERE d.placement_id = p.id))
-                        """, new { year = command.BusinessYear, units = chunks[i].ToArray(), onlyChanged = command.OnlyChanged }, ct);
+                    await session.ExecuteAsync(CertificationEngine.CreateTarget + (command.OnlyChanged
+                        ? """
+                          INSERT INTO cert_target
+                          SELECT p.id FROM certification.placement_dirty d JOIN certification.placement p ON p.id = d.placement_id
+                          WHERE p.business_year = @year AND p.unit_id = ANY(@units) AND NOT p.locked
+                          """
+                        : """
+                          INSERT INTO cert_target
+                          SELECT p.id FROM certification.placement p
+                          WHERE p.business_year = @year AND p.unit_id = ANY(@units) AND NOT p.locked
+                          """), new { year = command.BusinessYear, units = chunks[i].ToArray() }, ct);
                 var run = await engine.RunAsync(now, ct, fetchChanged: false, wholeYear: wholeYear ? command.BusinessYear : null);
                 await session.ExecuteAsync("""
                     INSERT INTO certification.outbox (id, type, payload, occurred_at)
@@ -107,7 +128,7 @@ internal sealed class RunCertificationBatchHandler(IServiceScopeFactory scopes, 
         return new CertificationBatchSummary(command.BusinessYear, placements, qualifying, changed, watch.Elapsed) { SkippedUnits = skipped };
     }
 
-    private sealed record UnitCount(Guid UnitId, long Count, long Total);
+    private sealed record UnitCount(Guid UnitId, long Count);
 }
 
 /// <summary>The nightly job's work: every business year with dirty unconfirmed placements, only the changed ones.</summary>
