@@ -105,7 +105,7 @@ public sealed class UnitPageCacheTests
         var tables = (await db.QueryAsync<(string Table, bool Stamped)>("""
             SELECT n.nspname || '.' || c.relname,
                    EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.tgrelid = c.oid
-                           AND p.proname IN ('unit_rows_changed', 'units_changed', 'every_unit_changed', 'month_decisions_changed'))
+                           AND p.proname IN ('unit_rows_changed', 'every_unit_changed', 'month_decisions_changed'))
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('r', 'p') AND n.nspname IN ('units', 'placement', 'annual_review', 'levy')
             """)).ToList();

@@ -22,36 +22,42 @@ CREATE FUNCTION platform.touch_units(ids uuid[]) RETURNS void LANGUAGE sql AS $$
     ON CONFLICT (unit_id) DO UPDATE SET stamp = nextval('platform.unit_stamp_seq');
 $$;
 
--- A statement trigger for a table with a unit_id column: INSERT names its rows new_rows, DELETE old_rows, UPDATE both
--- (a row moved to another unit changes both). TRUNCATE has no rows: every unit's stamp moves.
+-- A statement trigger for a table whose rows belong to a unit: its argument names the unit's column (unit_id by default; id for a
+-- table of units). INSERT names its rows new_rows, DELETE old_rows, UPDATE both (a row moved to another unit changes both).
+-- TRUNCATE has no rows: every unit's stamp moves.
 CREATE FUNCTION platform.unit_rows_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    unit_column text := coalesce(TG_ARGV[0], 'unit_id');
+    ids uuid[];
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         UPDATE platform.unit_stamp SET stamp = nextval('platform.unit_stamp_seq');
+        RETURN NULL;
     ELSIF TG_OP = 'INSERT' THEN
-        PERFORM platform.touch_units(ARRAY(SELECT unit_id FROM new_rows));
+        EXECUTE format('SELECT array_agg(%I) FROM new_rows', unit_column) INTO ids;
     ELSIF TG_OP = 'DELETE' THEN
-        PERFORM platform.touch_units(ARRAY(SELECT unit_id FROM old_rows));
+        EXECUTE format('SELECT array_agg(%I) FROM old_rows', unit_column) INTO ids;
     ELSE
-        PERFORM platform.touch_units(ARRAY(SELECT unit_id FROM new_rows UNION SELECT unit_id FROM old_rows));
+        EXECUTE format('SELECT array_agg(u) FROM (SELECT %1$I AS u FROM new_rows UNION SELECT %1$I FROM old_rows) x', unit_column) INTO ids;
     END IF;
+    PERFORM platform.touch_units(ids);
     RETURN NULL;
 END
 $$;
 
--- The same for a table of units itself (its key, id, is the unit).
-CREATE FUNCTION platform.units_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Puts a statement trigger function on a table for each of INSERT, UPDATE, DELETE (with the transition tables new_rows and
+-- old_rows the event has) and TRUNCATE, the triggers named <name>_insert, … (a module's migrations call it for its own tables).
+CREATE FUNCTION platform.add_statement_triggers(tbl regclass, name text, fn text, arg text DEFAULT NULL) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    call text := format('%s(%s)', fn, coalesce(quote_literal(arg), ''));
 BEGIN
-    IF TG_OP = 'TRUNCATE' THEN
-        UPDATE platform.unit_stamp SET stamp = nextval('platform.unit_stamp_seq');
-    ELSIF TG_OP = 'INSERT' THEN
-        PERFORM platform.touch_units(ARRAY(SELECT id FROM new_rows));
-    ELSIF TG_OP = 'DELETE' THEN
-        PERFORM platform.touch_units(ARRAY(SELECT id FROM old_rows));
-    ELSE
-        PERFORM platform.touch_units(ARRAY(SELECT id FROM new_rows UNION SELECT id FROM old_rows));
-    END IF;
-    RETURN NULL;
+    EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION %s',
+                   name || '_insert', tbl, call);
+    EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION %s',
+                   name || '_update', tbl, call);
+    EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION %s',
+                   name || '_delete', tbl, call);
+    EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION %s', name || '_truncate', tbl, call);
 END
 $$;
 

@@ -2,22 +2,8 @@
 -- platform.unit_stamp, in their own transaction, so that each host's cache of those pages is checked by one read of one row.
 -- Placements (their states, categories and the projected results the nightly batch changes through events), the units'
 -- federation, and the reviewers' month decisions (whose unit is their placement's).
-CREATE TRIGGER placement_unit_stamp_insert AFTER INSERT ON placement.placement REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION platform.unit_rows_changed();
-CREATE TRIGGER placement_unit_stamp_update AFTER UPDATE ON placement.placement REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION platform.unit_rows_changed();
-CREATE TRIGGER placement_unit_stamp_delete AFTER DELETE ON placement.placement REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION platform.unit_rows_changed();
-CREATE TRIGGER placement_unit_stamp_truncate AFTER TRUNCATE ON placement.placement
-    FOR EACH STATEMENT EXECUTE FUNCTION platform.unit_rows_changed();
-CREATE TRIGGER unit_unit_stamp_insert AFTER INSERT ON placement.unit REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION platform.units_changed();
-CREATE TRIGGER unit_unit_stamp_update AFTER UPDATE ON placement.unit REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION platform.units_changed();
-CREATE TRIGGER unit_unit_stamp_delete AFTER DELETE ON placement.unit REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION platform.units_changed();
-CREATE TRIGGER unit_unit_stamp_truncate AFTER TRUNCATE ON placement.unit
-    FOR EACH STATEMENT EXECUTE FUNCTION platform.units_changed();
+SELECT platform.add_statement_triggers('placement.placement', 'unit_stamp', 'platform.unit_rows_changed');
+SELECT platform.add_statement_triggers('placement.unit', 'unit_stamp', 'platform.unit_rows_changed', 'id');
 
 CREATE FUNCTION placement.month_decisions_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -34,11 +20,4 @@ BEGIN
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER month_decision_unit_stamp_insert AFTER INSERT ON placement.month_decision REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION placement.month_decisions_changed();
-CREATE TRIGGER month_decision_unit_stamp_update AFTER UPDATE ON placement.month_decision REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION placement.month_decisions_changed();
-CREATE TRIGGER month_decision_unit_stamp_delete AFTER DELETE ON placement.month_decision REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION placement.month_decisions_changed();
-CREATE TRIGGER month_decision_unit_stamp_truncate AFTER TRUNCATE ON placement.month_decision
-    FOR EACH STATEMENT EXECUTE FUNCTION placement.month_decisions_changed();
+SELECT platform.add_statement_triggers('placement.month_decision', 'unit_stamp', 'placement.month_decisions_changed');

@@ -40,14 +40,7 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER placement_queue_stamp_insert AFTER INSERT ON placement.placement REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION placement.queue_stamps_placements();
-CREATE TRIGGER placement_queue_stamp_update AFTER UPDATE ON placement.placement REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION placement.queue_stamps_placements();
-CREATE TRIGGER placement_queue_stamp_delete AFTER DELETE ON placement.placement REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION placement.queue_stamps_placements();
-CREATE TRIGGER placement_queue_stamp_truncate AFTER TRUNCATE ON placement.placement
-    FOR EACH STATEMENT EXECUTE FUNCTION placement.queue_stamps_placements();
+SELECT platform.add_statement_triggers('placement.placement', 'queue_stamp', 'placement.queue_stamps_placements');
 
 -- Units (rare changes): the federations a unit is in before and after, whatever changed.
 CREATE FUNCTION placement.queue_stamps_units() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -65,14 +58,7 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER unit_queue_stamp_insert AFTER INSERT ON placement.unit REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION placement.queue_stamps_units();
-CREATE TRIGGER unit_queue_stamp_update AFTER UPDATE ON placement.unit REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION placement.queue_stamps_units();
-CREATE TRIGGER unit_queue_stamp_delete AFTER DELETE ON placement.unit REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION placement.queue_stamps_units();
-CREATE TRIGGER unit_queue_stamp_truncate AFTER TRUNCATE ON placement.unit
-    FOR EACH STATEMENT EXECUTE FUNCTION placement.queue_stamps_units();
+SELECT platform.add_statement_triggers('placement.unit', 'queue_stamp', 'placement.queue_stamps_units');
 
 -- Every federation that has a queue today starts with a stamp.
 SELECT placement.touch_queues(ARRAY(SELECT DISTINCT federation_code FROM placement.unit));
