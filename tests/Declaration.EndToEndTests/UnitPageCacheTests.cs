@@ -6,7 +6,7 @@ namespace Declaration.EndToEndTests;
 
 /// <summary>
 /// Issue 14: the home page and the placement list are served from the host's cache while the unit's stamp
-/// (<c>platform.unit_stamp</c>) is unchanged, and every statement that changes what they show moves the stamp.
+/// (<c>platform.unit_change</c>) is unchanged, and every statement that changes what they show moves the stamp.
 /// </summary>
 [NonParallelizable]
 public sealed class UnitPageCacheTests
@@ -77,6 +77,43 @@ public sealed class UnitPageCacheTests
     }
 
     /// <summary>
+    /// Two transactions changing one unit never wait for each other on its stamp (rows are only added), and compaction folds each
+    /// unit's rows into one of the same sum — the stamp a host holds stays valid.
+    /// </summary>
+    [Test]
+    public async Task WritersOfOneUnit_DoNotWaitOnItsStamp_AndCompactionKeepsEveryStamp()
+    {
+        var unit = Guid.NewGuid();
+        await using var first = await OpenAsync();
+        await using var second = await OpenAsync();
+        await using var tx1 = await first.BeginTransactionAsync();
+        await first.ExecuteAsync("SELECT platform.touch_units(ARRAY[@unit])", new { unit }, tx1);
+        await using (var tx2 = await second.BeginTransactionAsync())
+        {
+            await second.ExecuteAsync("SET LOCAL lock_timeout = '1s'", transaction: tx2);
+            await second.ExecuteAsync("SELECT platform.touch_units(ARRAY[@unit])", new { unit }, tx2);   // would time out if it waited on tx1
+            await tx2.CommitAsync();
+        }
+        await tx1.CommitAsync();
+
+        await using var db = await OpenAsync();
+        for (var i = 0; i < 3; i++) await db.ExecuteAsync("SELECT platform.touch_units(ARRAY[@unit, @Everyone])", new { unit, Everyone });
+        var before = (await db.QueryAsync<(Guid Unit, decimal Sum, long Rows)>(
+            "SELECT unit_id, sum(n), count(*) FROM platform.unit_change GROUP BY unit_id")).ToDictionary(r => r.Unit);
+        var removed = await db.ExecuteScalarAsync<long>("SELECT platform.compact_unit_changes()");
+        var after = (await db.QueryAsync<(Guid Unit, decimal Sum, long Rows)>(
+            "SELECT unit_id, sum(n), count(*) FROM platform.unit_change GROUP BY unit_id")).ToDictionary(r => r.Unit);
+        Assert.Multiple(() =>
+        {
+            Assert.That(before[unit].Rows, Is.EqualTo(5));
+            Assert.That(after.Keys, Is.EquivalentTo(before.Keys));
+            Assert.That(after.Values.Select(r => r.Rows).Distinct(), Is.EqualTo(new[] { 1L }), "one row a unit");
+            foreach (var (id, r) in before) Assert.That(after[id].Sum, Is.EqualTo(r.Sum), $"the stamp of {id} is unchanged");
+            Assert.That(removed, Is.EqualTo(before.Values.Sum(r => r.Rows) - before.Count));
+        });
+    }
+
+    /// <summary>
     /// Every table of the modules whose data a unit's pages show is either stamped (its statements move the stamps of the units they
     /// touch, or everyone's) or named here as not shown on those pages: a new table must be placed on one side or the other.
     /// Each stamped table with a row is then changed (a no-op update of one row, rolled back) and must move its unit's stamp.
@@ -125,10 +162,10 @@ public sealed class UnitPageCacheTests
             await using var tx = await db.BeginTransactionAsync();
             var row = await db.QuerySingleOrDefaultAsync<(string Ctid, Guid Unit)?>($"SELECT x.ctid::text, {unitOf} FROM {table} x LIMIT 1", transaction: tx);
             if (row is null) continue;   // no row in the demo data; the catalogue check above still holds
-            var stamp = await db.ExecuteScalarAsync<long?>("SELECT stamp FROM platform.unit_stamp WHERE unit_id = @u", new { u = row.Value.Unit }, tx);
+            var stamp = await db.ExecuteScalarAsync<decimal?>("SELECT sum(n) FROM platform.unit_change WHERE unit_id = @u", new { u = row.Value.Unit }, tx);
             var column = table == "placement.month_decision" ? "placement_id" : everyone ? "business_year" : unitColumn;
             await db.ExecuteAsync($"UPDATE {table} SET {column} = {column} WHERE ctid = @ctid::tid", new { ctid = row.Value.Ctid }, tx);
-            var after = await db.ExecuteScalarAsync<long?>("SELECT stamp FROM platform.unit_stamp WHERE unit_id = @u", new { u = row.Value.Unit }, tx);
+            var after = await db.ExecuteScalarAsync<decimal?>("SELECT sum(n) FROM platform.unit_change WHERE unit_id = @u", new { u = row.Value.Unit }, tx);
             Assert.That(after, Is.Not.Null.And.GreaterThan(stamp ?? 0), $"a statement on {table} moves the stamp of its unit");
             await tx.RollbackAsync();
             changed++;
@@ -141,9 +178,9 @@ public sealed class UnitPageCacheTests
             var holder = await db.QueryFirstAsync<(Guid Unit, byte[] IdHash)>(
                 "SELECT p.unit_id, p.id_hash FROM certification.placement p JOIN certification.certificate c ON c.id_hash = p.id_hash ORDER BY p.id LIMIT 1",
                 transaction: tx);
-            var stamp = await db.ExecuteScalarAsync<long?>("SELECT stamp FROM platform.unit_stamp WHERE unit_id = @u", new { u = holder.Unit }, tx);
+            var stamp = await db.ExecuteScalarAsync<decimal?>("SELECT sum(n) FROM platform.unit_change WHERE unit_id = @u", new { u = holder.Unit }, tx);
             await db.ExecuteAsync("UPDATE certification.certificate SET valid_until = DATE '2026-12-24' WHERE id_hash = @h", new { h = holder.IdHash }, tx);
-            var after = await db.ExecuteScalarAsync<long?>("SELECT stamp FROM platform.unit_stamp WHERE unit_id = @u", new { u = holder.Unit }, tx);
+            var after = await db.ExecuteScalarAsync<decimal?>("SELECT sum(n) FROM platform.unit_change WHERE unit_id = @u", new { u = holder.Unit }, tx);
             Assert.That(after, Is.Not.Null.And.GreaterThan(stamp ?? 0), "a certificate's new end of cover moves its placements' units' stamps");
             await tx.RollbackAsync();
         }

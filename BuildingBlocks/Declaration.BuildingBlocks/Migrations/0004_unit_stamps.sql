@@ -1,25 +1,45 @@
--- Owned by BuildingBlocks: a stamp per unit that says whether a page built from the unit's data is still current (issue 14: the
--- home page and the placement list are served from a per-host cache, checked on every request against this one row).
--- Every module moves the stamp of each unit its statements change, in the changing transaction (statement triggers with
--- transition tables, in each module's own migrations): a reader sees a new stamp only together with the new data, on every host.
--- The row of the nil unit stands for what every unit's pages show (declaration windows, levy parameters).
--- Stamps come from one sequence that nothing resets, so a stamp never repeats — not after a TRUNCATE of this table either
--- (a missing row is re-created with a new stamp by the reader).
-CREATE SEQUENCE platform.unit_stamp_seq;
+-- Owned by BuildingBlocks: what a unit's pages show is stamped (issue 14: the home page and the placement list are served from a
+-- per-host cache, checked on every request against the unit's stamp). Every module adds a row here for each unit its statements
+-- change, in the changing transaction (statement triggers with transition tables, in each module's own migrations), so a reader
+-- sees a new stamp only together with the new data, on every host. The unit's stamp is the sum of its rows' n.
+-- Rows are only added (never updated), so concurrent writers of one unit never wait for each other here — an updated stamp row
+-- would hold every other declaration of the unit until the first one commits. Each row's n is a fresh sequence value, so every
+-- committed change makes the sum grow, whatever order transactions commit in; compaction (platform.compact_unit_changes, run
+-- hourly) replaces a unit's rows by one row of the same sum. The rows of the nil unit stand for what every unit's pages show
+-- (declaration windows, levy parameters).
+CREATE SEQUENCE platform.unit_change_seq;
 
-CREATE TABLE platform.unit_stamp (
-    unit_id uuid PRIMARY KEY,
-    stamp bigint NOT NULL
+CREATE TABLE platform.unit_change (
+    unit_id uuid NOT NULL,
+    n numeric NOT NULL
 );
+CREATE INDEX unit_change_unit ON platform.unit_change (unit_id) INCLUDE (n);
 
-INSERT INTO platform.unit_stamp (unit_id, stamp) VALUES ('00000000-0000-0000-0000-000000000000', nextval('platform.unit_stamp_seq'));
+INSERT INTO platform.unit_change (unit_id, n) VALUES ('00000000-0000-0000-0000-000000000000', nextval('platform.unit_change_seq'));
 
--- Moves the stamps of the given units (in key order: two statements touching the same units lock them in the same order). The new
--- stamp is drawn once the row is locked, so a unit's stamp only ever grows.
+-- Moves the stamps of the given units.
 CREATE FUNCTION platform.touch_units(ids uuid[]) RETURNS void LANGUAGE sql AS $$
-    INSERT INTO platform.unit_stamp AS s (unit_id, stamp)
-    SELECT u, nextval('platform.unit_stamp_seq') FROM (SELECT DISTINCT u FROM unnest(ids) AS u WHERE u IS NOT NULL ORDER BY u) x
-    ON CONFLICT (unit_id) DO UPDATE SET stamp = nextval('platform.unit_stamp_seq');
+    INSERT INTO platform.unit_change (unit_id, n)
+    SELECT u, nextval('platform.unit_change_seq') FROM (SELECT DISTINCT u FROM unnest(ids) AS u WHERE u IS NOT NULL) x;
+$$;
+
+-- Moves every unit's stamp (after a TRUNCATE: no rows to say which). A unit is stamped from its first page view on (the reader adds
+-- its first row), so every unit a host may hold a page of has a row here.
+CREATE FUNCTION platform.touch_all_units() RETURNS void LANGUAGE sql AS $$
+    INSERT INTO platform.unit_change (unit_id, n)
+    SELECT u, nextval('platform.unit_change_seq') FROM (SELECT DISTINCT unit_id AS u FROM platform.unit_change) x;
+$$;
+
+-- One row per unit of the same sum (readers see the rows before or after, never a mix: the sums are equal). Returns the rows removed.
+CREATE FUNCTION platform.compact_unit_changes() RETURNS bigint LANGUAGE sql AS $$
+    WITH many AS (
+        SELECT unit_id FROM platform.unit_change GROUP BY unit_id HAVING count(*) > 1
+    ), gone AS (
+        DELETE FROM platform.unit_change c USING many WHERE c.unit_id = many.unit_id RETURNING c.unit_id, c.n
+    ), kept AS (
+        INSERT INTO platform.unit_change (unit_id, n) SELECT unit_id, sum(n) FROM gone GROUP BY unit_id RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM gone) - (SELECT count(*) FROM kept);
 $$;
 
 -- A statement trigger for a table whose rows belong to a unit: its argument names the unit's column (unit_id by default; id for a
@@ -31,7 +51,7 @@ DECLARE
     ids uuid[];
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
-        UPDATE platform.unit_stamp SET stamp = nextval('platform.unit_stamp_seq');
+        PERFORM platform.touch_all_units();
         RETURN NULL;
     ELSIF TG_OP = 'INSERT' THEN
         EXECUTE format('SELECT array_agg(%I) FROM new_rows', unit_column) INTO ids;

@@ -14,6 +14,7 @@ internal static class RecurringJobs
             configuration["Declaration:Certification:NightlyCron"] ?? "0 2 * * *",
             new RecurringJobOptions { TimeZone = ChinaZone() });
         manager.AddOrUpdate<StagedUploadCleanupJob>("staged-upload-cleanup", job => job.RunAsync(CancellationToken.None), Cron.Hourly());
+        manager.AddOrUpdate<UnitStampCompactionJob>("unit-stamp-compaction", job => job.RunAsync(CancellationToken.None), Cron.Hourly());
         manager.AddOrUpdate<CertificateExpiryJob>("certificate-expiry-alerts", job => job.RunAsync(CancellationToken.None),
             configuration["Declaration:Placement:ExpiryAlertCron"] ?? "0 8 * * *", new RecurringJobOptions { TimeZone = ChinaZone() });
     }
@@ -45,6 +46,18 @@ public sealed class StagedUploadCleanupJob(IServiceScopeFactory scopes)
     {
         await using var scope = scopes.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<Declaration.BuildingBlocks.Files.IUploadStash>().PurgeExpiredAsync(ct);
+    }
+}
+
+/// <summary>Hourly: each unit's stamp rows (one per changing statement) folded into one row of the same sum (IUnitStamps).</summary>
+public sealed class UnitStampCompactionJob(IServiceScopeFactory scopes)
+{
+    [DisableConcurrentExecution(timeoutInSeconds: 600)]
+    [AutomaticRetry(Attempts = 1)]
+    public async Task<long> RunAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<Declaration.BuildingBlocks.Data.IUnitStamps>().CompactAsync(ct);
     }
 }
 

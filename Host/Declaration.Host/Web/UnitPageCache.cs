@@ -5,7 +5,7 @@ namespace Declaration.Host.Web;
 
 /// <summary>
 /// What a unit's own pages read (the home page's dashboard, a page of the placement list), kept by this host and served again
-/// while the unit's stamps (<see cref="IUnitStamps"/>: one row read, the only query of a hit) are those it was read under. The
+/// while the unit's stamps (<see cref="IUnitStamps"/>: one small read, the only query of a hit) are those it was read under. The
 /// stamps are read before the data, so an entry is never older than its stamps (a change committed in between is read, and the
 /// entry is simply read again on the next request). Only unit-wide data goes in — never what depends on the reader (the notices'
 /// read marks); the key names the unit, the page, its parameters and the day (what depends on today: windows, certificate expiry).

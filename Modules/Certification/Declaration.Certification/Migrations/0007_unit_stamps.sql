@@ -1,5 +1,5 @@
 -- Issue 14: the end of certificate cover kept on each placement (0006) is shown on its unit's home page (the expiry alert), so
--- the statement that moves it also moves those units' stamps in platform.unit_stamp (the home page's cache is checked against
+-- the statement that moves it also moves those units' stamps in platform.unit_change (the home page's cache is checked against
 -- them). Placements themselves are stamped by Placement; only the certificates' effect is Certification's.
 CREATE OR REPLACE FUNCTION certification.certificates_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
