@@ -77,6 +77,41 @@ public sealed class UnitPageCacheTests
     }
 
     /// <summary>
+    /// The home page's latest notices carry the reader's read marks: a notice published is shown at once (everyone's stamp), and one
+    /// the reader opens loses its 未读 badge at once (the reader's stamp) — for that reader only.
+    /// </summary>
+    [Test]
+    public async Task TheHomePagesNotices_FollowPublicationAndTheReadersOwnReadMarks()
+    {
+        using var clerk = await HttpSession.SignInAsync("demo");
+        using var reviewer = await HttpSession.SignInAsync("reviewer");
+        static string Line(string home, string title)
+        {
+            var at = home.IndexOf(title, StringComparison.Ordinal);
+            Assert.That(at, Is.GreaterThan(0), $"{title} on the home page");
+            var start = home.LastIndexOf("<li>", at, StringComparison.Ordinal);
+            return home[start..home.IndexOf("</li>", at, StringComparison.Ordinal)];
+        }
+        _ = await clerk.Client.GetStringAsync("/Unit/Home");   // cached before the notice exists
+        var title = "缓存测试通知" + Guid.NewGuid().ToString("N")[..6];
+        var published = await reviewer.Client.PostAsync("/api/review/notices", System.Net.Http.Json.JsonContent.Create(new
+        {
+            title, bodyMarkdown = "请各单位按时申报。", targetRegionPrefix = "3301", publishAt = (DateTimeOffset?)null, expiresAt = (DateTimeOffset?)null, pinned = true,
+        }));
+        Assert.That(published.StatusCode, Is.EqualTo(HttpStatusCode.Created), await published.Content.ReadAsStringAsync());
+        var id = System.Text.Json.JsonDocument.Parse(await published.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+        Assert.That(Line(await clerk.Client.GetStringAsync("/Unit/Home"), title), Does.Contain("未读"), "published: shown at once, unread");
+
+        var opened = await clerk.Client.GetAsync($"/Notices/Detail?id={id}");
+        Assert.That(opened.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(Line(await clerk.Client.GetStringAsync("/Unit/Home"), title), Does.Not.Contain("未读"), "read: the badge goes at once");
+
+        using var other = await HttpSession.SignInAsync("demo3");
+        Assert.That(Line(await other.Client.GetStringAsync("/Unit/Home"), title), Does.Contain("未读"), "another unit's reader has not read it");
+        await reviewer.Client.DeleteAsync($"/api/review/notices/{id}");
+    }
+
+    /// <summary>
     /// Two transactions changing one unit never wait for each other on its stamp (rows are only added), and compaction folds each
     /// unit's rows into one of the same sum — the stamp a host holds stays valid.
     /// </summary>

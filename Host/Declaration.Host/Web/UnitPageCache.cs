@@ -5,10 +5,11 @@ namespace Declaration.Host.Web;
 
 /// <summary>
 /// What a unit's own pages read (the home page's dashboard, a page of the placement list), kept by this host and served again
-/// while the unit's stamps (<see cref="IUnitStamps"/>: one small read, the only query of a hit) are those it was read under. The
-/// stamps are read before the data, so an entry is never older than its stamps (a change committed in between is read, and the
-/// entry is simply read again on the next request). Only unit-wide data goes in — never what depends on the reader (the notices'
-/// read marks); the key names the unit, the page, its parameters and the day (what depends on today: windows, certificate expiry).
+/// while the stamps (<see cref="IUnitStamps"/>: one small read, the only query of a hit) are those it was read under. The stamps
+/// are read before the data, so an entry is never older than its stamps (a change committed in between is read, and the entry is
+/// simply read again on the next request). The key names the unit, the page, its parameters and the day (what depends on today:
+/// windows, certificate expiry) — and the reader, for a page that shows the reader's own marks (then the reader's stamp counts too).
+/// What changes with time alone (a scheduled notice appearing) is caught by a maximum age.
 /// Bounded: entries weigh what the caller says (about one per row shown: a row is well under a kilobyte) up to <see cref="Capacity"/>
 /// in all, each dropped after <see cref="Idle"/> unused.
 /// </summary>
@@ -21,14 +22,17 @@ public sealed class UnitPageCache : IDisposable
 
     private sealed record Entry(UnitStamp Stamp, object Value);
 
-    public async Task<T> GetAsync<T>(IServiceProvider services, Guid unitId, string key, Func<Task<T>> load, Func<T, int> weight, CancellationToken ct)
-        where T : class
+    public async Task<T> GetAsync<T>(IServiceProvider services, Guid unitId, Guid? readerId, string key, Func<Task<T>> load, Func<T, int> weight,
+        TimeSpan? maxAge, CancellationToken ct) where T : class
     {
-        var stamp = await services.GetRequiredService<IUnitStamps>().ReadAsync(unitId, ct);
-        var id = (unitId, key, typeof(T));
+        var stamp = await services.GetRequiredService<IUnitStamps>().ReadAsync(unitId, readerId, ct);
+        var id = (unitId, readerId, key, typeof(T));
         if (_entries.TryGetValue(id, out Entry? held) && held!.Stamp == stamp) return (T)held.Value;
         var value = await load();
-        _entries.Set(id, new Entry(stamp, value), new MemoryCacheEntryOptions { Size = Math.Max(1, weight(value)), SlidingExpiration = Idle });
+        _entries.Set(id, new Entry(stamp, value), new MemoryCacheEntryOptions
+        {
+            Size = Math.Max(1, weight(value)), SlidingExpiration = Idle, AbsoluteExpirationRelativeToNow = maxAge,
+        });
         return value;
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Claims;
 using Declaration.BuildingBlocks.Domain;
 using Declaration.Host.Web;
 using Declaration.Notices.Contracts;
@@ -47,23 +48,26 @@ public sealed class HomeModel(UnitPageCache cache, TimeProvider clock) : AppPage
         return Page();
     }
 
-    /// <summary>What the page shows of the unit, from this host's cache while the unit's data is unchanged (issue 14).</summary>
-    private sealed record UnitPart(UnitDto Unit, HomeDashboardDto Dashboard, IReadOnlyList<Declaration.Placement.Contracts.CertificateExpiryDto> Expiries);
+    /// <summary>
+    /// What the page shows, from this host's cache while the unit's, everyone's and this reader's stamps are unchanged (issue 14): the
+    /// latest notices carry the reader's read marks, so the entry is the reader's; a notice scheduled to appear shows within a minute.
+    /// </summary>
+    private sealed record Shown(UnitDto Unit, HomeDashboardDto Dashboard, IReadOnlyList<Declaration.Placement.Contracts.CertificateExpiryDto> Expiries);
+
+    public static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(1);
 
     private async Task LoadAsync()
     {
         var today = ChinaTime.Today(clock);
-        var part = await cache.GetAsync(HttpContext.RequestServices, UnitId, FormattableString.Invariant($"home|{Year}|{today:yyyy-MM-dd}"), async () =>
+        var reader = Guid.TryParse(User.FindFirstValue(ClaimTypes.NameIdentifier), out var account) ? account : (Guid?)null;
+        var shown = await cache.GetAsync(HttpContext.RequestServices, UnitId, reader, FormattableString.Invariant($"home|{Year}|{today:yyyy-MM-dd}"), async () =>
         {
             var unit = await Sender.Send(new GetUnit(UnitId));
             var dashboard = await Sender.Send(new GetHomeDashboard(UnitId, Year));
             var expiries = await Sender.Send(new Declaration.Placement.Contracts.GetCertificateExpiries(UnitId, dashboard.BusinessYear));
-            return new UnitPart(unit, dashboard, expiries);
-        }, p => 10 + p.Expiries.Count, HttpContext.RequestAborted);
-        Unit = part.Unit;
-        // The latest notices are the reader's (read marks): never from the unit's cache (Notices keeps its own listing cache).
-        Dashboard = part.Dashboard with { LatestNotices = await Sender.Send(new GetLatestNotices(5)) };
-        Expiries = part.Expiries;
+            return new Shown(unit, dashboard, expiries);
+        }, p => 10 + p.Expiries.Count, MaxAge, HttpContext.RequestAborted);
+        (Unit, Dashboard, Expiries) = (shown.Unit, shown.Dashboard, shown.Expiries);
     }
 
     private decimal? ParseDecimal(string? value, string field, string message)
