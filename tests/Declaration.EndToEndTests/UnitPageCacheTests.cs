@@ -109,6 +109,18 @@ public sealed class UnitPageCacheTests
         using var other = await HttpSession.SignInAsync("demo3");
         Assert.That(Line(await other.Client.GetStringAsync("/Unit/Home"), title), Does.Contain("未读"), "another unit's reader has not read it");
         await reviewer.Client.DeleteAsync($"/api/review/notices/{id}");
+
+        // A notice that expires leaves the home page at its expiry, with no write to move a stamp: the entry is kept no longer.
+        var brief = "即将过期通知" + Guid.NewGuid().ToString("N")[..6];
+        var expiring = await reviewer.Client.PostAsync("/api/review/notices", System.Net.Http.Json.JsonContent.Create(new
+        {
+            title = brief, bodyMarkdown = "短期通知。", targetRegionPrefix = "3301", publishAt = (DateTimeOffset?)null,
+            expiresAt = (DateTimeOffset?)DateTimeOffset.UtcNow.AddSeconds(4), pinned = true,
+        }));
+        Assert.That(expiring.StatusCode, Is.EqualTo(HttpStatusCode.Created), await expiring.Content.ReadAsStringAsync());
+        Assert.That(await clerk.Client.GetStringAsync("/Unit/Home"), Does.Contain(brief));
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Assert.That(await clerk.Client.GetStringAsync("/Unit/Home"), Does.Not.Contain(brief), "gone at its expiry");
     }
 
     /// <summary>

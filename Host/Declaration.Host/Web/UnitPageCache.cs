@@ -9,7 +9,7 @@ namespace Declaration.Host.Web;
 /// are read before the data, so an entry is never older than its stamps (a change committed in between is read, and the entry is
 /// simply read again on the next request). The key names the unit, the page, its parameters and the day (what depends on today:
 /// windows, certificate expiry) — and the reader, for a page that shows the reader's own marks (then the reader's stamp counts too).
-/// What changes with time alone (a scheduled notice appearing) is caught by a maximum age.
+/// What changes with time alone (a notice expiring) is caught by the instant the caller says the value stops being valid.
 /// Bounded: entries weigh what the caller says (about one per row shown: a row is well under a kilobyte) up to <see cref="Capacity"/>
 /// in all, each dropped after <see cref="Idle"/> unused.
 /// </summary>
@@ -23,7 +23,7 @@ public sealed class UnitPageCache : IDisposable
     private sealed record Entry(UnitStamp Stamp, object Value);
 
     public async Task<T> GetAsync<T>(IServiceProvider services, Guid unitId, Guid? readerId, string key, Func<Task<T>> load, Func<T, int> weight,
-        TimeSpan? maxAge, CancellationToken ct) where T : class
+        Func<T, DateTimeOffset?> validUntil, CancellationToken ct) where T : class
     {
         var stamp = await services.GetRequiredService<IUnitStamps>().ReadAsync(unitId, readerId, ct);
         var id = (unitId, readerId, key, typeof(T));
@@ -31,7 +31,7 @@ public sealed class UnitPageCache : IDisposable
         var value = await load();
         _entries.Set(id, new Entry(stamp, value), new MemoryCacheEntryOptions
         {
-            Size = Math.Max(1, weight(value)), SlidingExpiration = Idle, AbsoluteExpirationRelativeToNow = maxAge,
+            Size = Math.Max(1, weight(value)), SlidingExpiration = Idle, AbsoluteExpiration = validUntil(value),
         });
         return value;
     }

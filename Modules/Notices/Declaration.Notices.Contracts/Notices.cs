@@ -7,7 +7,8 @@ namespace Declaration.Notices.Contracts;
 /// <summary>Names this Contracts assembly for registration and architecture tests.</summary>
 public sealed class NoticesContractsMarker;
 
-public sealed record NoticeHeadlineDto(Guid Id, string Title, DateTimeOffset PublishedAt, bool Pinned, bool Read);
+/// <summary>A notice's headline; <paramref name="ExpiresAt"/> is when it stops being shown (a page that keeps headlines keeps them no longer).</summary>
+public sealed record NoticeHeadlineDto(Guid Id, string Title, DateTimeOffset PublishedAt, bool Pinned, bool Read, DateTimeOffset? ExpiresAt = null);
 
 /// <summary>The latest notices visible to the caller's unit (its federation's region and above), pinned first.</summary>
 public sealed record GetLatestNotices(int Count = 5) : IQuery<IReadOnlyList<NoticeHeadlineDto>>;

@@ -50,11 +50,10 @@ public sealed class HomeModel(UnitPageCache cache, TimeProvider clock) : AppPage
 
     /// <summary>
     /// What the page shows, from this host's cache while the unit's, everyone's and this reader's stamps are unchanged (issue 14): the
-    /// latest notices carry the reader's read marks, so the entry is the reader's; a notice scheduled to appear shows within a minute.
+    /// latest notices carry the reader's read marks, so the entry is the reader's, kept no longer than the first of them expires (a
+    /// scheduled notice moves everyone's stamp when it is announced).
     /// </summary>
     private sealed record Shown(UnitDto Unit, HomeDashboardDto Dashboard, IReadOnlyList<Declaration.Placement.Contracts.CertificateExpiryDto> Expiries);
-
-    public static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(1);
 
     private async Task LoadAsync()
     {
@@ -66,7 +65,7 @@ public sealed class HomeModel(UnitPageCache cache, TimeProvider clock) : AppPage
             var dashboard = await Sender.Send(new GetHomeDashboard(UnitId, Year));
             var expiries = await Sender.Send(new Declaration.Placement.Contracts.GetCertificateExpiries(UnitId, dashboard.BusinessYear));
             return new Shown(unit, dashboard, expiries);
-        }, p => 10 + p.Expiries.Count, MaxAge, HttpContext.RequestAborted);
+        }, p => 10 + p.Expiries.Count, p => p.Dashboard.LatestNotices.Min(n => n.ExpiresAt), HttpContext.RequestAborted);
         (Unit, Dashboard, Expiries) = (shown.Unit, shown.Dashboard, shown.Expiries);
     }
 

@@ -41,7 +41,7 @@ public sealed class IndexModel(TimeProvider clock, UnitPageCache cache) : AppPag
                 var page = Math.Clamp(P, 1, Math.Max(1, (counts.Total + PageSize - 1) / PageSize));
                 return Tuple.Create(counts, page, await Sender.Send(new GetPlacementPage(UnitId, year, page, PageSize)),
                     await Sender.Send(new IsUnitYearUnlocked(UnitId, year)));
-            }, e => 1 + e.Item3.Items.Count, null, HttpContext.RequestAborted);
+            }, e => 1 + e.Item3.Items.Count, _ => null, HttpContext.RequestAborted);
         (Counts, P, Result, Unlocked) = (counts, page, result, unlocked);
         // Qualifying months from Placement's projection of the results (kept with each placement): no 12 result rows per person.
         QualifyingMonths = Items.Where(i => i.QualifyingMonths is not null).ToDictionary(i => i.Id, i => i.QualifyingMonths!.Value);

@@ -55,7 +55,8 @@ internal sealed class SearchNoticesHandler(IDbSession db, NoticeAudienceResolver
         {
             var rows = await db.QueryAsync<NoticeHeadlineDto>($"""
                 SELECT n.id, n.title, n.publish_at AS PublishedAt, n.pinned,
-                       EXISTS (SELECT 1 FROM notices.notice_read r WHERE r.notice_id = n.id AND r.account_id = @account) AS Read
+                       EXISTS (SELECT 1 FROM notices.notice_read r WHERE r.notice_id = n.id AND r.account_id = @account) AS Read,
+                       n.expires_at AS ExpiresAt
                 FROM notices.notice n
                 WHERE {Published} AND {audience.Sql}
                 ORDER BY n.pinned DESC, n.publish_at DESC, n.id LIMIT @count
