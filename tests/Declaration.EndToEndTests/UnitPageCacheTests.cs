@@ -219,6 +219,13 @@ public sealed class UnitPageCacheTests
         }
         Assert.That(changed, Is.GreaterThanOrEqualTo(7), "most stamped tables have a row in the demo data");
 
+        // A statement that changes no row moves no stamp (the notices' announcer polls with one every few seconds).
+        var everyonesStamp = await db.ExecuteScalarAsync<decimal>("SELECT sum(n) FROM platform.unit_change WHERE unit_id = @Everyone", new { Everyone });
+        await db.ExecuteAsync("UPDATE notices.notice SET announced_at = now() WHERE false");
+        await db.ExecuteAsync("UPDATE levy.parameter SET business_year = business_year WHERE false");
+        Assert.That(await db.ExecuteScalarAsync<decimal>("SELECT sum(n) FROM platform.unit_change WHERE unit_id = @Everyone", new { Everyone }),
+            Is.EqualTo(everyonesStamp), "no row changed: every unit's pages stay cached");
+
         // Certificates: the end of cover they give a unit's placements (the home page's expiry alert) moves those units' stamps.
         await using (var tx = await db.BeginTransactionAsync())
         {

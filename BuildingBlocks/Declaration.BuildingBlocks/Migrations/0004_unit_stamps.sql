@@ -81,10 +81,23 @@ BEGIN
 END
 $$;
 
--- A statement trigger for what every unit's pages show: the nil unit's stamp moves.
+-- A statement trigger for what every unit's pages show: the nil unit's stamp moves when the statement changed a row (a statement
+-- that matches none — a poll for due notices — moves nothing, or every page of every unit would be read again at each poll).
+-- (Each branch names only the transition table its event has: an expression naming the other is planned and fails.)
 CREATE FUNCTION platform.every_unit_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    changed boolean;
 BEGIN
-    PERFORM platform.touch_units(ARRAY['00000000-0000-0000-0000-000000000000'::uuid]);
+    IF TG_OP = 'TRUNCATE' THEN
+        changed := true;
+    ELSIF TG_OP = 'DELETE' THEN
+        changed := EXISTS (SELECT 1 FROM old_rows);
+    ELSE
+        changed := EXISTS (SELECT 1 FROM new_rows);
+    END IF;
+    IF changed THEN
+        PERFORM platform.touch_units(ARRAY['00000000-0000-0000-0000-000000000000'::uuid]);
+    END IF;
     RETURN NULL;
 END
 $$;

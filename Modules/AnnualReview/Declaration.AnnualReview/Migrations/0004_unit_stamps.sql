@@ -5,5 +5,4 @@ SELECT platform.add_statement_triggers('annual_review.unit_year', 'unit_stamp', 
 SELECT platform.add_statement_triggers('annual_review.placement_state', 'unit_stamp', 'platform.unit_rows_changed');
 SELECT platform.add_statement_triggers('annual_review.certificate', 'unit_stamp', 'platform.unit_rows_changed');
 SELECT platform.add_statement_triggers('annual_review.reopen_request', 'unit_stamp', 'platform.unit_rows_changed');
-CREATE TRIGGER declaration_window_every_unit_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON annual_review.declaration_window
-    FOR EACH STATEMENT EXECUTE FUNCTION platform.every_unit_changed();
+SELECT platform.add_statement_triggers('annual_review.declaration_window', 'every_unit', 'platform.every_unit_changed');

@@ -1,5 +1,4 @@
 -- Issue 14: the statements that change what a unit's pages show (the home page, the placement list) move the unit's stamp in
 -- platform.unit_change, in their own transaction, so that each host's cache of those pages is checked by one small read.
 -- The levy parameters are every unit's.
-CREATE TRIGGER parameter_every_unit_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON levy.parameter
-    FOR EACH STATEMENT EXECUTE FUNCTION platform.every_unit_changed();
+SELECT platform.add_statement_triggers('levy.parameter', 'every_unit', 'platform.every_unit_changed');

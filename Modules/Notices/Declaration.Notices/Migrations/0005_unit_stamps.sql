@@ -1,8 +1,7 @@
 -- Issue 14: every unit's home page shows the latest notices, each with the reader's own read mark, from the host's cache of the
 -- page (checked against platform.unit_change). A statement that changes notices moves everyone's stamp; a reader's read marks move
 -- the stamp kept under the reader's account id (account ids are uuids, disjoint from units'), in the same transaction.
-CREATE TRIGGER notice_every_unit_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON notices.notice
-    FOR EACH STATEMENT EXECUTE FUNCTION platform.every_unit_changed();
+SELECT platform.add_statement_triggers('notices.notice', 'every_unit', 'platform.every_unit_changed');
 
 CREATE FUNCTION notices.read_marks_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
