@@ -34,18 +34,20 @@ public sealed class IndexModel(TimeProvider clock, UnitPageCache cache) : AppPag
         // One page of 50 (a welfare enterprise declares hundreds); the counts by state for the whole year from the summary. From this
         // host's cache while the unit's data is unchanged (issue 14); the key names the day (whether the year is unlocked depends on it).
         var year = Year.Value;
-        var (counts, page, result, unlocked) = await cache.GetAsync(HttpContext.RequestServices, UnitId, null,
+        var listed = await cache.GetAsync(HttpContext.RequestServices, UnitId, null,
             FormattableString.Invariant($"placements|{year}|{P}|{ChinaTime.Today(clock):yyyy-MM-dd}"), async () =>
             {
                 var counts = await Sender.Send(new GetPlacementSummary(UnitId, year));
                 var page = Math.Clamp(P, 1, Math.Max(1, (counts.Total + PageSize - 1) / PageSize));
-                return Tuple.Create(counts, page, await Sender.Send(new GetPlacementPage(UnitId, year, page, PageSize)),
+                return new Listed(counts, page, await Sender.Send(new GetPlacementPage(UnitId, year, page, PageSize)),
                     await Sender.Send(new IsUnitYearUnlocked(UnitId, year)));
-            }, e => 1 + e.Item3.Items.Count, _ => null, HttpContext.RequestAborted);
-        (Counts, P, Result, Unlocked) = (counts, page, result, unlocked);
+            }, l => 1 + l.Result.Items.Count, _ => null, HttpContext.RequestAborted);
+        (Counts, P, Result, Unlocked) = (listed.Counts, listed.Page, listed.Result, listed.Unlocked);
         // Qualifying months from Placement's projection of the results (kept with each placement): no 12 result rows per person.
         QualifyingMonths = Items.Where(i => i.QualifyingMonths is not null).ToDictionary(i => i.Id, i => i.QualifyingMonths!.Value);
     }
+
+    private sealed record Listed(PlacementCountsDto Counts, int Page, Declaration.BuildingBlocks.Application.PagedResult<PlacementSummaryDto> Result, bool Unlocked);
 
     public int Count(PlacementState state) => state switch
     {

@@ -33,21 +33,16 @@ internal sealed class RunCertificationBatchHandler(IServiceScopeFactory scopes, 
         var watch = Stopwatch.StartNew();
         var chunkSize = configuration.GetValue("Declaration:Certification:ChunkPlacements", 1_000_000);
         // The changed-only run starts from the dirty marks (its cost follows the change, not the year: issue 14's nightly target).
-        var units = (await db.QueryAsync<UnitCount>(command.OnlyChanged
-            ? """
-              SELECT p.unit_id AS UnitId, count(*) AS Count
-              FROM certification.placement_dirty d JOIN certification.placement p ON p.id = d.placement_id
-              WHERE p.business_year = @BusinessYear AND NOT p.locked
-                AND (@UnitCreditCode::text IS NULL OR p.credit_code = upper(@UnitCreditCode))
-              GROUP BY p.unit_id ORDER BY p.unit_id
-              """
-            : """
-              SELECT p.unit_id AS UnitId, count(*) AS Count
-              FROM certification.placement p
-              WHERE p.business_year = @BusinessYear AND NOT p.locked
-                AND (@UnitCreditCode::text IS NULL OR p.credit_code = upper(@UnitCreditCode))
-              GROUP BY p.unit_id ORDER BY p.unit_id
-              """, command, ct)).ToList();
+        var from = command.OnlyChanged
+            ? "FROM certification.placement_dirty d JOIN certification.placement p ON p.id = d.placement_id"
+            : "FROM certification.placement p";
+        var units = (await db.QueryAsync<UnitCount>($"""
+            SELECT p.unit_id AS UnitId, count(*) AS Count
+            {from}
+            WHERE p.business_year = @BusinessYear AND NOT p.locked
+              AND (@UnitCreditCode::text IS NULL OR p.credit_code = upper(@UnitCreditCode))
+            GROUP BY p.unit_id ORDER BY p.unit_id
+            """, command, ct)).ToList();
         var chunks = new List<List<Guid>>();
         var current = new List<Guid>();
         long inChunk = 0;
@@ -86,17 +81,11 @@ internal sealed class RunCertificationBatchHandler(IServiceScopeFactory scopes, 
             try
             {
                 if (!wholeYear)
-                    await session.ExecuteAsync(CertificationEngine.CreateTarget + (command.OnlyChanged
-                        ? """
-                          INSERT INTO cert_target
-                          SELECT p.id FROM certification.placement_dirty d JOIN certification.placement p ON p.id = d.placement_id
-                          WHERE p.business_year = @year AND p.unit_id = ANY(@units) AND NOT p.locked
-                          """
-                        : """
-                          INSERT INTO cert_target
-                          SELECT p.id FROM certification.placement p
-                          WHERE p.business_year = @year AND p.unit_id = ANY(@units) AND NOT p.locked
-                          """), new { year = command.BusinessYear, units = chunks[i].ToArray() }, ct);
+                    await session.ExecuteAsync(CertificationEngine.CreateTarget + $"""
+                        INSERT INTO cert_target
+                        SELECT p.id {from}
+                        WHERE p.business_year = @year AND p.unit_id = ANY(@units) AND NOT p.locked
+                        """, new { year = command.BusinessYear, units = chunks[i].ToArray() }, ct);
                 var run = await engine.RunAsync(now, ct, fetchChanged: false, wholeYear: wholeYear ? command.BusinessYear : null);
                 await session.ExecuteAsync("""
                     INSERT INTO certification.outbox (id, type, payload, occurred_at)

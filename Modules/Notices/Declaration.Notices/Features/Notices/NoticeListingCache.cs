@@ -55,7 +55,7 @@ internal sealed class NoticeListingCache(TimeProvider clock)
         {
             if (_entries.Count >= MaxEntries) _entries.Clear();
             var until = now + MaxAge;
-            if (next is { } n && new DateTimeOffset(DateTime.SpecifyKind(n, DateTimeKind.Utc)) < until) until = new DateTimeOffset(DateTime.SpecifyKind(n, DateTimeKind.Utc));
+            if (next is { } n && new DateTimeOffset(DateTime.SpecifyKind(n, DateTimeKind.Utc)) is var due && due < until) until = due;
             _entries[key] = new Entry(version, until, total, rows.Select(r => withRead(r, false)).ToList());
         }
         return (rows, total);

@@ -1,7 +1,6 @@
 using Declaration.BuildingBlocks.Application;
 using Declaration.BuildingBlocks.Data;
 using Declaration.Placement.Contracts;
-using Microsoft.Extensions.Caching.Memory;
 
 namespace Declaration.Placement.Features.Review;
 
@@ -9,7 +8,7 @@ namespace Declaration.Placement.Features.Review;
 /// Pages of the review queue (without a search: a search may hold a full ID number), kept by this host per jurisdiction, filter and
 /// page, and served again while the sum of the queue stamps of the federations the jurisdiction covers (<c>placement.queue_stamp</c>,
 /// migration 0007: every statement that changes a queued placement or a unit moves them, and a stamp only grows) is the one they were
-/// read under — one small read per view, correct on every host. The sum is read before the page, so an entry is never older than it.
+/// read under (<see cref="StampedCache{TStamp}"/>) — one small read per view, correct on every host.
 /// Bounded: at most <see cref="Capacity"/> rows in all (a page weighs its rows), each page dropped after <see cref="Idle"/> unused.
 /// </summary>
 internal sealed class ReviewQueueCache : IDisposable
@@ -17,19 +16,15 @@ internal sealed class ReviewQueueCache : IDisposable
     public const int Capacity = 50_000;
     public static readonly TimeSpan Idle = TimeSpan.FromMinutes(10);
 
-    private readonly MemoryCache _pages = new(new MemoryCacheOptions { SizeLimit = Capacity });
-
-    private sealed record Entry(decimal Stamp, PagedResult<ReviewQueueItemDto> Page);
+    private readonly StampedCache<decimal> _pages = new(Capacity, Idle);
 
     public static Task<decimal> StampAsync(IDbSession db, string prefix, CancellationToken ct) =>
         db.ExecuteScalarAsync<decimal>("SELECT coalesce(sum(stamp), 0) FROM placement.queue_stamp WHERE federation_code LIKE @prefix || '%'",
             new { prefix }, ct);
 
-    public PagedResult<ReviewQueueItemDto>? Get(object key, decimal stamp) =>
-        _pages.TryGetValue(key, out Entry? held) && held!.Stamp == stamp ? held.Page : null;
+    public PagedResult<ReviewQueueItemDto>? Get(object key, decimal stamp) => _pages.Get<PagedResult<ReviewQueueItemDto>>(key, stamp);
 
-    public void Set(object key, decimal stamp, PagedResult<ReviewQueueItemDto> page) =>
-        _pages.Set(key, new Entry(stamp, page), new MemoryCacheEntryOptions { Size = 1 + page.Items.Count, SlidingExpiration = Idle });
+    public void Set(object key, decimal stamp, PagedResult<ReviewQueueItemDto> page) => _pages.Set(key, stamp, page, 1 + page.Items.Count);
 
     public void Dispose() => _pages.Dispose();
 }
