@@ -23,10 +23,13 @@ public sealed partial class ThreeHostTests
     public async Task AClerksSession_MovesBetweenHosts()
     {
         using var clerk = await Session.SignInAsync("demo");
-        for (var i = 0; i < 6; i++)
+        // nginx takes a host that was slow to answer (a loaded machine) out of the rotation for a few seconds: go on until every host
+        // has answered, or 40 requests.
+        for (var i = 0; i < 40 && (i < 6 || clerk.Hosts.Distinct().Count() < AllHosts.Length); i++)
         {
             var response = await clerk.GetAsync("/Unit/Placements?year=2025");
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), $"request {i} on {Session.HostOf(response)} kept the session");
+            if (i >= 6) await Task.Delay(500);
         }
         Assert.That(clerk.Hosts.Distinct(), Is.EquivalentTo(AllHosts), "round-robin over the three hosts: " + string.Join(",", clerk.Hosts));
     }
@@ -115,19 +118,23 @@ public sealed partial class ThreeHostTests
     public async Task TheHomePageAndTheReviewQueue_CachedByEachHost_ShowAChangeMadeViaAnother()
     {
         using var clerk = await Session.SignInAsync("demo");
-        for (var i = 0; i < 6; i++)
+        for (var i = 0; i < 40 && (i < 6 || clerk.Hosts.Distinct().Count() < AllHosts.Length); i++)
+        {
             Assert.That((await clerk.GetAsync("/Unit/Home?year=2025")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            if (i >= 6) await Task.Delay(500);
+        }
         Assert.That(clerk.Hosts.Distinct(), Is.EquivalentTo(AllHosts), "every host has read the home page");
         var headcount = $"{Random.Shared.Next(1000, 9999)}.5";
         var saved = await clerk.PostFormAsync("/Unit/Home?handler=Workforce&year=2025",
             new() { ["Workforce.Headcount"] = headcount, ["Workforce.AverageAnnualWage"] = "88000" }, "/Unit/Home?year=2025");
         Assert.That(saved.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await saved.Content.ReadAsStringAsync());
         var shownBy = new List<string>();
-        for (var i = 0; i < 6; i++)
+        for (var i = 0; i < 40 && (i < 6 || shownBy.Distinct().Count() < AllHosts.Length); i++)
         {
             var home = await clerk.GetAsync("/Unit/Home?year=2025");
             Assert.That(await home.Content.ReadAsStringAsync(), Does.Contain(headcount), $"the new workforce on {Session.HostOf(home)}");
             shownBy.Add(Session.HostOf(home));
+            if (i >= 6) await Task.Delay(500);
         }
         Assert.That(shownBy.Distinct(), Is.EquivalentTo(AllHosts), "saved via " + Session.HostOf(saved) + ", shown by " + string.Join(",", shownBy));
 
