@@ -55,86 +55,88 @@ internal sealed class CertificationEngine(IDbSession db)
     private static string Interval(string from, string to, string year) =>
         Months(MonthIndex(from, year), $"coalesce({MonthIndex(to, year)}, 11)");
 
+    // ---- The rules, each a SELECT written once ----------------------------------------------------------------------------------
+    // Two pipelines run them: large groups (imports, the nightly batch) materialise each step as a temp table (analysed, so the planner
+    // sees real sizes); one declaration's group (a person's placements in a year: one to a few rows) runs them all as one statement of
+    // common table expressions, because under a hundred concurrent declarations each CREATE TEMP TABLE and ANALYZE costs catalog
+    // writes and cache invalidations for every session (pg_stat_statements: 50–140 ms each, nine tenths of a declaration's time).
+
+    /// <summary>The group's placements, each with the masks that follow from its dates.</summary>
+    private static string PlacementsOf(string groupFilter) => $"""
+        SELECT p.id, p.unit_id, p.credit_code, p.id_hash, p.business_year AS year, u.region_code,
+               p.locked AS confirmed, p.contract_ok, (p.monthly_wage * 100)::bigint AS wage_cents,
+               {Interval("p.employment_start", "p.employment_end", "p.business_year")} AS employed,
+               {Months("0", MonthIndex("p.age16_month", "p.business_year") + " - 1")} AS under16,
+               {Months(MonthIndex("p.retirement_month", "p.business_year"), "11")} AS retired
+        FROM certification.placement p
+        LEFT JOIN certification.unit u ON u.id = p.unit_id
+        WHERE {groupFilter}
+        """;
+
     /// <summary>
-    /// The group and its fixed facts: the placements, each with the masks that follow from its dates; the
-    /// minimum wages of its regions (units without one are blocked and left out); certificate cover per person and year; and the
-    /// related units in force per unit.
+    /// MinimumWage(region, m) for each region and year of the placements <paramref name="pl"/>, as an array (index = month; NULL where
+    /// none applies): the most specific region row (exact, city, province), then the latest effective_from ≤ the 1st of m.
     /// </summary>
-    private static string Prepare(string groupFilter, string certificateYears) => $"""
-        SET LOCAL work_mem = '256MB';
-        SET LOCAL jit = off; -- compiling these wide expressions costs more than it saves
-        DROP TABLE IF EXISTS cert_pl, cert_cert, cert_mw, cert_blocked, cert_rel, cert_relink, cert_out, cert_changed;
+    private static string MinimumWages(string pl) => $"""
+        SELECT (row_number() OVER ())::int AS rk, r.region_code, r.year, m.minimums, m.missing_month,
+               {MonthSql.Each(m => $"(m.minimums[{m}] * 100)::bigint AS c{m}")}
+        FROM (SELECT DISTINCT region_code, year FROM {pl} WHERE region_code IS NOT NULL) r
+        CROSS JOIN LATERAL (
+            SELECT array_agg(mw.monthly_minimum ORDER BY g.m) AS minimums, min(g.m) FILTER (WHERE mw.monthly_minimum IS NULL) AS missing_month
+            FROM generate_series(1, 12) g(m)
+            LEFT JOIN LATERAL (
+                SELECT w.monthly_minimum FROM certification.minimum_wage w
+                WHERE w.effective_from <= make_date(r.year, g.m, 1)
+                  AND w.region_code IN (r.region_code, left(r.region_code, 4) || '00', left(r.region_code, 2) || '0000')
+                ORDER BY CASE w.region_code WHEN r.region_code THEN 3 WHEN left(r.region_code, 4) || '00' THEN 2 ELSE 1 END DESC,
+                         w.effective_from DESC
+                LIMIT 1) mw ON true) m
+        """;
 
-        CREATE TEMP TABLE cert_pl ON COMMIT DROP AS
-            SELECT p.id, p.unit_id, p.credit_code, p.id_hash, p.business_year AS year, u.region_code,
-                   p.locked AS confirmed, p.contract_ok, (p.monthly_wage * 100)::bigint AS wage_cents,
-                   {Interval("p.employment_start", "p.employment_end", "p.business_year")} AS employed,
-                   {Months("0", MonthIndex("p.age16_month", "p.business_year") + " - 1")} AS under16,
-                   {Months(MonthIndex("p.retirement_month", "p.business_year"), "11")} AS retired
-            FROM certification.placement p
-            LEFT JOIN certification.unit u ON u.id = p.unit_id
-            WHERE {groupFilter};
-        ANALYZE cert_pl;
+    /// <summary>Units of <paramref name="pl"/> without a region or a minimum wage for some month: blocked, left out of the group.</summary>
+    private static string Blocked(string pl) => $"""
+        SELECT pl.unit_id, min(pl.credit_code) AS credit_code, min(pl.region_code) AS region_code,
+               CASE WHEN bool_or(pl.region_code IS NULL) THEN 'unknown unit region'
+                    ELSE 'no minimum wage for region ' || min(pl.region_code) || ' in ' || to_char(min(make_date(mw.year, mw.missing_month, 1)), 'YYYY-MM') END AS reason
+        FROM {pl} pl LEFT JOIN cert_mw mw ON mw.region_code = pl.region_code AND mw.year = pl.year
+        WHERE pl.region_code IS NULL
+           OR (pl.region_code, pl.year) IN (SELECT region_code, year FROM cert_mw WHERE missing_month IS NOT NULL)
+        GROUP BY pl.unit_id
+        """;
 
-        -- MinimumWage(region, m) for each region and year of the group, as an array (index = month; NULL where none applies):
-        -- the most specific region row (exact, city, province), then the latest effective_from ≤ the 1st of m.
-        CREATE TEMP TABLE cert_mw ON COMMIT DROP AS
-            SELECT (row_number() OVER ())::int AS rk, r.region_code, r.year, m.minimums, m.missing_month,
-                   {MonthSql.Each(m => $"(m.minimums[{m}] * 100)::bigint AS c{m}")}
-            FROM (SELECT DISTINCT region_code, year FROM cert_pl WHERE region_code IS NOT NULL) r
-            CROSS JOIN LATERAL (
-                SELECT array_agg(mw.monthly_minimum ORDER BY g.m) AS minimums, min(g.m) FILTER (WHERE mw.monthly_minimum IS NULL) AS missing_month
-                FROM generate_series(1, 12) g(m)
-                LEFT JOIN LATERAL (
-                    SELECT w.monthly_minimum FROM certification.minimum_wage w
-                    WHERE w.effective_from <= make_date(r.year, g.m, 1)
-                      AND w.region_code IN (r.region_code, left(r.region_code, 4) || '00', left(r.region_code, 2) || '0000')
-                    ORDER BY CASE w.region_code WHEN r.region_code THEN 3 WHEN left(r.region_code, 4) || '00' THEN 2 ELSE 1 END DESC,
-                             w.effective_from DESC
-                    LIMIT 1) mw ON true) m;
+    /// <summary>
+    /// Certificate cover per person and year: the months some certificate's effective interval (issued_on to the earlier of
+    /// valid_until and the day before revoked_on) touches, and those a severe one touches. No row: the person has no certificate.
+    /// </summary>
+    private static string Certificates(string certificateYears) => $"""
+        SELECT c.id_hash, y.year, bit_or(v.cover) AS covered,
+               bit_or(CASE WHEN (c.certificate_type = 'disability' AND c.level <= 2) OR (c.certificate_type = 'veteran' AND c.level <= 3)
+                           THEN v.cover ELSE 0 END) AS severe
+        FROM certification.certificate c
+        {certificateYears}
+        CROSS JOIN LATERAL (SELECT least(c.valid_until, c.revoked_on - 1) AS until) e
+        CROSS JOIN LATERAL (SELECT CASE WHEN e.until < c.issued_on THEN 0 ELSE {Interval("c.issued_on", "e.until", "y.year")} END AS cover) v
+        GROUP BY c.id_hash, y.year
+        """;
 
-        CREATE TEMP TABLE cert_blocked ON COMMIT DROP AS
-            SELECT pl.unit_id, min(pl.credit_code) AS credit_code, min(pl.region_code) AS region_code,
-                   CASE WHEN bool_or(pl.region_code IS NULL) THEN 'unknown unit region'
-                        ELSE 'no minimum wage for region ' || min(pl.region_code) || ' in ' || to_char(min(make_date(mw.year, mw.missing_month, 1)), 'YYYY-MM') END AS reason
-            FROM cert_pl pl LEFT JOIN cert_mw mw ON mw.region_code = pl.region_code AND mw.year = pl.year
-            WHERE pl.region_code IS NULL
-               OR (pl.region_code, pl.year) IN (SELECT region_code, year FROM cert_mw WHERE missing_month IS NOT NULL)
-            GROUP BY pl.unit_id;
-        DELETE FROM cert_pl WHERE unit_id IN (SELECT unit_id FROM cert_blocked);
-        ANALYZE cert_mw;
+    /// <summary>The certificates of the group's persons only.</summary>
+    private const string GroupCertificateYears = "JOIN (SELECT DISTINCT id_hash, year FROM cert_pl) y ON y.id_hash = c.id_hash";
 
-        -- Certificate cover per person and year: the months some certificate's effective interval (issued_on to the earlier of
-        -- valid_until and the day before revoked_on) touches, and those a severe one touches. No row: the person has no certificate.
-        CREATE TEMP TABLE cert_cert ON COMMIT DROP AS
-            SELECT c.id_hash, y.year, bit_or(v.cover) AS covered,
-                   bit_or(CASE WHEN (c.certificate_type = 'disability' AND c.level <= 2) OR (c.certificate_type = 'veteran' AND c.level <= 3)
-                               THEN v.cover ELSE 0 END) AS severe
-            FROM certification.certificate c
-            {certificateYears}
-            CROSS JOIN LATERAL (SELECT least(c.valid_until, c.revoked_on - 1) AS until) e
-            CROSS JOIN LATERAL (SELECT CASE WHEN e.until < c.issued_on THEN 0 ELSE {Interval("c.issued_on", "e.until", "y.year")} END AS cover) v
-            GROUP BY c.id_hash, y.year;
-        ANALYZE cert_cert;
-
-        -- Related units in force (months mask) per unit, own credit code excluded (the unit pays as itself).
-        CREATE TEMP TABLE cert_rel ON COMMIT DROP AS
-            SELECT x.unit_id, x.credit_code, x.year, r.related_credit_code AS payer,
-                   bit_or({Interval("r.valid_from", "r.valid_to", "x.year")}) AS mask
-            FROM (SELECT DISTINCT unit_id, credit_code, year FROM cert_pl) x
-            JOIN certification.related_unit r ON r.unit_id = x.unit_id AND r.related_credit_code <> x.credit_code
-            GROUP BY 1, 2, 3, 4
-            HAVING bit_or({Interval("r.valid_from", "r.valid_to", "x.year")}) <> 0;
-        ANALYZE cert_rel;
-
+    /// <summary>Related units in force (months mask) per unit, own credit code excluded (the unit pays as itself).</summary>
+    private static readonly string Related = $"""
+        SELECT x.unit_id, x.credit_code, x.year, r.related_credit_code AS payer,
+               bit_or({Interval("r.valid_from", "r.valid_to", "x.year")}) AS mask
+        FROM (SELECT DISTINCT unit_id, credit_code, year FROM cert_pl) x
+        JOIN certification.related_unit r ON r.unit_id = x.unit_id AND r.related_credit_code <> x.credit_code
+        GROUP BY 1, 2, 3, 4
+        HAVING bit_or({Interval("r.valid_from", "r.valid_to", "x.year")}) <> 0
         """;
 
     /// <summary>
     /// The linkage data of placements whose units have related units (from <c>linkage_year</c>): the months related units in force
     /// paid the pension, and over the unit itself and those related units the months with a wage and each month's wage sum (cents).
     /// </summary>
-    private static readonly string Relink = $"""
-        CREATE TEMP TABLE cert_relink ON COMMIT DROP AS
+    private static readonly string Relinked = $"""
         SELECT r.id, bit_or(CASE WHEN r.own THEN 0 ELSE ly.pension_paid & r.mask END) AS si_rel, bit_or(ly.wage_months & r.mask) AS w_any,
                {MonthSql.Each(m => $"sum(CASE WHEN (r.mask >> {m - 1}) & 1 = 1 THEN ly.w{m} ELSE 0 END)::bigint AS s{m}")}
         FROM (SELECT pl.id, pl.id_hash, pl.year, cr.payer, cr.mask, false AS own
@@ -144,13 +146,11 @@ internal sealed class CertificationEngine(IDbSession db)
               FROM cert_pl pl
               WHERE EXISTS (SELECT 1 FROM cert_rel cr WHERE cr.unit_id = pl.unit_id AND cr.credit_code = pl.credit_code AND cr.year = pl.year)) r
         JOIN certification.linkage_year ly ON ly.id_hash = r.id_hash AND ly.year = r.year AND ly.payer_credit_code = r.payer
-        GROUP BY r.id;
-        ANALYZE cert_relink;
+        GROUP BY r.id
         """;
 
-    /// <summary>Every check of §3 as a mask per placement; §4 afterwards, among persons with several placements only.</summary>
-    private static string Evaluate(string multiPersons) => $"""
-        CREATE TEMP TABLE cert_out ON COMMIT DROP AS
+    /// <summary>Every check of §3 as a mask per placement (§4 not yet applied: <c>duplicate_declaration</c> 0).</summary>
+    private static readonly string Checks = $"""
         SELECT x.*,
                {AllMonths} & ~(x.age_retired | x.age_under_16 | x.cert_invalid | x.cert_none | x.contract_too_short | x.not_employed
                                | x.si_not_paid | x.wage_below_minimum) AS qualifies,
@@ -177,13 +177,18 @@ internal sealed class CertificationEngine(IDbSession db)
             -- The unit's own linkage row, and what its related units add.
             LEFT JOIN certification.linkage_year ly ON ly.id_hash = pl.id_hash AND ly.year = pl.year AND ly.payer_credit_code = pl.credit_code
             LEFT JOIN cert_relink rl ON rl.id = pl.id
-        ) x;
+        ) x
+        """;
 
-        -- §4: a month that would qualify for several placements of one person is kept only by the one unit that paid the pension
-        -- itself, when exactly one did; otherwise every one of them gets DUPLICATE_DECLARATION.
-        WITH multi AS (
+    /// <summary>
+    /// §4 over the checked placements <paramref name="checks"/> (common table expressions ending in <c>dup</c>: the months each placement
+    /// loses): a month that would qualify for several placements of one person is kept only by the one unit that paid the pension
+    /// itself, when exactly one did; otherwise every one of them gets DUPLICATE_DECLARATION.
+    /// </summary>
+    private static string Duplicates(string checks, string multiPersons) => $"""
+        multi AS (
             SELECT o.id, pl.id_hash, pl.year, o.qualifies, o.qualifies & o.self_paid AS self_ok
-            FROM cert_out o JOIN cert_pl pl ON pl.id = o.id
+            FROM {checks} o JOIN cert_pl pl ON pl.id = o.id
             WHERE (pl.id_hash, pl.year) IN ({multiPersons})
         ), counts AS (
             SELECT m.id_hash, m.year, g.mi,
@@ -197,6 +202,37 @@ internal sealed class CertificationEngine(IDbSession db)
             WHERE (m.qualifies >> c.mi) & 1 = 1 AND c.n_ok >= 2 AND NOT (c.n_self = 1 AND (m.self_ok >> c.mi) & 1 = 1)
             GROUP BY m.id
         )
+        """;
+
+    /// <summary>Persons with several placements in the group.</summary>
+    private const string GroupMultiPersons = "SELECT id_hash, year FROM cert_pl GROUP BY 1, 2 HAVING count(*) > 1";
+
+    /// <summary>The large-group pipeline's first steps: the placements, minimum wages, blocked units, certificates, related units.</summary>
+    private static string Prepare(string groupFilter, string certificateYears) => $"""
+        SET LOCAL work_mem = '256MB';
+        SET LOCAL jit = off; -- compiling these wide expressions costs more than it saves
+        DROP TABLE IF EXISTS cert_pl, cert_cert, cert_mw, cert_blocked, cert_rel, cert_relink, cert_out, cert_changed;
+        CREATE TEMP TABLE cert_pl ON COMMIT DROP AS {PlacementsOf(groupFilter)};
+        ANALYZE cert_pl;
+        CREATE TEMP TABLE cert_mw ON COMMIT DROP AS {MinimumWages("cert_pl")};
+        CREATE TEMP TABLE cert_blocked ON COMMIT DROP AS {Blocked("cert_pl")};
+        DELETE FROM cert_pl WHERE unit_id IN (SELECT unit_id FROM cert_blocked);
+        ANALYZE cert_mw;
+        CREATE TEMP TABLE cert_cert ON COMMIT DROP AS {Certificates(certificateYears)};
+        ANALYZE cert_cert;
+        CREATE TEMP TABLE cert_rel ON COMMIT DROP AS {Related};
+        ANALYZE cert_rel;
+        """;
+
+    private static readonly string Relink = $"""
+        CREATE TEMP TABLE cert_relink ON COMMIT DROP AS {Relinked};
+        ANALYZE cert_relink;
+        """;
+
+    /// <summary>§3 into <c>cert_out</c>, then §4 applied to it; confirmed placements (counted by §4) leave it.</summary>
+    private static string Evaluate(string multiPersons) => $"""
+        CREATE TEMP TABLE cert_out ON COMMIT DROP AS {Checks};
+        WITH {Duplicates("cert_out", multiPersons)}
         UPDATE cert_out o SET duplicate_declaration = dup.months, qualifies = o.qualifies & ~dup.months
         FROM dup WHERE o.id = dup.id;
         DELETE FROM cert_out WHERE confirmed;
@@ -217,8 +253,7 @@ internal sealed class CertificationEngine(IDbSession db)
         new_pm AS PersonMonths, flagged AS HasFlags, clean AS AllQualifyWithoutFlags, version AS ResultVersion
         """;
 
-    private static readonly string FindChanged = $"""
-        CREATE TEMP TABLE cert_changed ON COMMIT DROP AS
+    private static readonly string Changes = $"""
         SELECT p.id, p.unit_id, p.business_year, bit_count(r.qualifies::bit(12))::int AS old_q, bit_count(o.qualifies::bit(12))::int AS new_q,
                (bit_count(o.qualifies::bit(12)) + bit_count((o.qualifies & o.severe)::bit(12)))::int AS new_pm,
                o.via_related_unit <> 0 AS flagged, o.qualifies = {AllMonths} AND o.via_related_unit = 0 AS clean, r.version + 1 AS version
@@ -228,23 +263,78 @@ internal sealed class CertificationEngine(IDbSession db)
         WHERE {Differs("o", "r")}
         """;
 
+    private static readonly string FindChanged = $"CREATE TEMP TABLE cert_changed ON COMMIT DROP AS {Changes}";
+
     /// <summary>
     /// Writes the results that changed (cert_changed) or are new, and clears the group's dirty marks. New rows are a plain insert
     /// in key order (a speculative insert per row, or random key order, costs more than the rest of the write): a result row
     /// inserted meanwhile by another transaction for a placement that had none fails this run, which is retried, rather than
     /// being overwritten.
     /// </summary>
-    private static readonly string Store = $"""
+    private static readonly string[] Writes =
+    [
+        $"""
         UPDATE certification.placement_months r SET {string.Join(", ", MaskColumns.Select(c => $"{c} = o.{c}"))}, computed_at = @now,
             version = r.version + 1
         FROM cert_out o
-        WHERE r.placement_id = o.id AND o.id IN (SELECT id FROM cert_changed);
+        WHERE r.placement_id = o.id AND o.id IN (SELECT id FROM cert_changed)
+        """,
+        $"""
         INSERT INTO certification.placement_months (placement_id, {Columns}, computed_at)
         SELECT o.id, {string.Join(", ", MaskColumns.Select(c => $"o.{c}"))}, @now FROM cert_out o
         WHERE NOT EXISTS (SELECT 1 FROM certification.placement_months r WHERE r.placement_id = o.id)
-        ORDER BY o.id;
-        DELETE FROM certification.placement_dirty d USING cert_out o WHERE d.placement_id = o.id;
+        ORDER BY o.id
+        """,
+        "DELETE FROM certification.placement_dirty d USING cert_out o WHERE d.placement_id = o.id",
+    ];
+
+    private static readonly string Store = string.Join(";\n", Writes) + ";";
+
+    /// <summary>
+    /// The one-statement pipeline for the group of <c>@targets</c> (uuid[]): the same SELECTs as common table expressions (the
+    /// blocked units' placements filtered out instead of deleted, §4 joined instead of updated), the same writes as data-modifying
+    /// ones, and one row back: the changed results and the blocked units as JSON, and the totals.
+    /// </summary>
+    private static readonly string SmallGroup = $"""
+        WITH cert_all AS MATERIALIZED ({PlacementsOf("(p.id_hash, p.business_year) IN (SELECT t.id_hash, t.business_year FROM certification.placement t WHERE t.id = ANY(@targets))")}),
+        cert_mw AS MATERIALIZED ({MinimumWages("cert_all")}),
+        cert_blocked AS MATERIALIZED ({Blocked("cert_all")}),
+        cert_pl AS MATERIALIZED (SELECT * FROM cert_all WHERE unit_id NOT IN (SELECT unit_id FROM cert_blocked)),
+        cert_cert AS MATERIALIZED ({Certificates(GroupCertificateYears)}),
+        cert_rel AS MATERIALIZED ({Related}),
+        cert_relink AS MATERIALIZED ({Relinked}),
+        cert_checks AS MATERIALIZED ({Checks}),
+        {Duplicates("cert_checks", GroupMultiPersons)},
+        cert_out AS MATERIALIZED (
+            SELECT o.id, {string.Join(", ", MaskColumns.Where(c => c is not ("qualifies" or "duplicate_declaration")).Select(c => $"o.{c}"))},
+                   o.qualifies & ~coalesce(dup.months, 0) AS qualifies, coalesce(dup.months, 0) AS duplicate_declaration
+            FROM cert_checks o LEFT JOIN dup ON dup.id = o.id
+            WHERE NOT o.confirmed),
+        cert_changed AS MATERIALIZED ({Changes}),
+        {string.Join(",\n", Writes.Select((w, i) => $"write{i} AS ({w})"))}
+        SELECT (SELECT count(*) FROM cert_out) AS Placements,
+               (SELECT coalesce(sum(bit_count(qualifies::bit(12))), 0) FROM cert_out)::bigint AS QualifyingMonths,
+               (SELECT coalesce(json_agg(c), '[]') FROM (SELECT {ChangedColumns} FROM cert_changed) c)::text AS Changed,
+               (SELECT coalesce(json_agg(b ORDER BY b."CreditCode"), '[]')
+                FROM (SELECT unit_id AS "UnitId", credit_code AS "CreditCode", region_code AS "RegionCode", reason AS "Reason" FROM cert_blocked) b)::text AS Blocked
         """;
+
+    private sealed record SmallRun(long Placements, long QualifyingMonths, string Changed, string Blocked);
+
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
+
+    /// <summary>
+    /// Certifies the group of <paramref name="targets"/> (a declaration's placement: the person's placements in its year) in one
+    /// statement, no temp tables; the same rules and writes as <see cref="RunAsync"/>.
+    /// </summary>
+    public async Task<EngineRun> RunSmallAsync(IReadOnlyCollection<Guid> targets, DateTimeOffset now, CancellationToken ct)
+    {
+        if (db.Transaction is null) throw new InvalidOperationException("The engine runs inside a transaction.");
+        var run = await db.QuerySingleAsync<SmallRun>(SmallGroup, new { targets = targets.ToArray(), now }, ct);
+        var changed = System.Text.Json.JsonSerializer.Deserialize<List<ChangedPlacement>>(run.Changed, Json)!;
+        var blocked = System.Text.Json.JsonSerializer.Deserialize<List<BlockedUnit>>(run.Blocked, Json)!;
+        return new EngineRun(run.Placements, run.QualifyingMonths, changed.Count, changed, blocked);
+    }
 
     /// <summary>Certifies the targets in <c>cert_target</c> (with the other placements of the same persons), or with
     /// <paramref name="wholeYear"/> every placement of that business year (no target table needed).</summary>
@@ -261,7 +351,7 @@ internal sealed class CertificationEngine(IDbSession db)
         if (shared) await db.ExecuteAsync("SET LOCAL search_path = certification, public", null, ct);
         await db.ExecuteAsync(Work(wholeYear is null
             ? Prepare("(p.id_hash, p.business_year) IN (SELECT t.id_hash, t.business_year FROM certification.placement t JOIN cert_target USING (id))",
-                      "JOIN (SELECT DISTINCT id_hash, year FROM cert_pl) y ON y.id_hash = c.id_hash")
+                      GroupCertificateYears)
             // The whole year: every certificate, no join to the group first (nearly every holder has a placement).
             : Prepare("p.business_year = @year", "CROSS JOIN (SELECT @year AS year) y")), new { year = wholeYear }, ct);
         var size = await db.ExecuteScalarAsync<long>("SELECT count(*) FROM cert_pl", null, ct);
@@ -271,7 +361,7 @@ internal sealed class CertificationEngine(IDbSession db)
             await db.ExecuteAsync("SET LOCAL enable_sort = off", null, ct);
         await db.ExecuteAsync(Work(Relink), null, ct);
         await db.ExecuteAsync(Work(Evaluate(wholeYear is null
-            ? "SELECT id_hash, year FROM cert_pl GROUP BY 1, 2 HAVING count(*) > 1"
+            ? GroupMultiPersons
             // Persons with several placements in the year, from the index in its order (no hash of a million persons); a person
             // whose other placement belongs to a blocked unit is counted among the group's rows alone, as it should.
             : "SELECT id_hash, business_year FROM certification.placement WHERE business_year = @year GROUP BY 1, 2 HAVING count(*) > 1")),

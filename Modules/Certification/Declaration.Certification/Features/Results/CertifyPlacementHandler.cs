@@ -19,15 +19,14 @@ namespace Declaration.Certification.Features.Results;
 /// with the other placements of the same person. Their changed results are announced (CertificationResultChanged); the
 /// placement's own result is the reply, in the caller's transaction.
 /// </summary>
-internal sealed class CertifyPlacementHandler(IDbSession db, PlacementFactsStore store, CertificationEngine engine, ResultReader reader, IOutbox outbox,
+internal sealed class CertifyPlacementHandler(PlacementFactsStore store, CertificationEngine engine, ResultReader reader, IOutbox outbox,
     TimeProvider clock) : ICommandHandler<CertifyPlacement, CertificationResultDto>
 {
     public async ValueTask<CertificationResultDto> Handle(CertifyPlacement command, CancellationToken ct)
     {
         var f = command.Facts;
         await store.StoreAsync(f, [], ct);
-        await db.ExecuteAsync(CertificationEngine.CreateTarget + "INSERT INTO cert_target VALUES (@PlacementId)", f, ct);
-        var run = await engine.RunAsync(clock.GetUtcNow(), ct);
+        var run = await engine.RunSmallAsync([f.PlacementId], clock.GetUtcNow(), ct);
         if (run.Blocked.FirstOrDefault(b => b.UnitId == f.UnitId) is { } blocked)
             throw new BusinessRuleException("MinimumWageMissing",
                 $"认证无法进行：单位所在地区（{blocked.RegionCode ?? "未知"}）未配置最低工资标准，请联系管理员导入最低工资数据（{blocked.Reason}）");
