@@ -1,5 +1,6 @@
 using Declaration.BuildingBlocks.Data;
 using Declaration.Certification.Domain;
+using Npgsql;
 
 namespace Declaration.Certification.Engine;
 
@@ -319,21 +320,43 @@ internal sealed class CertificationEngine(IDbSession db)
                 FROM (SELECT unit_id AS "UnitId", credit_code AS "CreditCode", region_code AS "RegionCode", reason AS "Reason" FROM cert_blocked) b)::text AS Blocked
         """;
 
-    private sealed record SmallRun(long Placements, long QualifyingMonths, string Changed, string Blocked);
-
     private static readonly System.Text.Json.JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
 
     /// <summary>
     /// Certifies the group of <paramref name="targets"/> (a declaration's placement: the person's placements in its year) in one
-    /// statement, no temp tables; the same rules and writes as <see cref="RunAsync"/>.
+    /// statement, no temp tables; the same rules and writes as <see cref="RunAsync"/>. The statement is prepared (kept by the
+    /// pooled connection across requests) and runs its generic plan: planning its 16 KB of SQL took five times as long as running it
+    /// for one person (4 ms and 0.7 ms, 100,000 placements).
     /// </summary>
     public async Task<EngineRun> RunSmallAsync(IReadOnlyCollection<Guid> targets, DateTimeOffset now, CancellationToken ct)
     {
         if (db.Transaction is null) throw new InvalidOperationException("The engine runs inside a transaction.");
-        var run = await db.QuerySingleAsync<SmallRun>(SmallGroup, new { targets = targets.ToArray(), now }, ct);
-        var changed = System.Text.Json.JsonSerializer.Deserialize<List<ChangedPlacement>>(run.Changed, Json)!;
-        var blocked = System.Text.Json.JsonSerializer.Deserialize<List<BlockedUnit>>(run.Blocked, Json)!;
-        return new EngineRun(run.Placements, run.QualifyingMonths, changed.Count, changed, blocked);
+        // The generic plan, forced for this statement only: one person's rows take the same index paths whatever the ids, and the
+        // planner's own choice (a custom plan each time, the generic one's estimate for any array being higher) re-planned every run.
+        await using var batch = new NpgsqlBatch(await db.ConnectionAsync(ct), db.Transaction)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_generic_plan"),
+                new NpgsqlBatchCommand(SmallGroup)
+                {
+                    Parameters = { new NpgsqlParameter<Guid[]>("targets", [.. targets]), new NpgsqlParameter<DateTimeOffset>("now", now) },
+                },
+                new NpgsqlBatchCommand("SET LOCAL plan_cache_mode TO DEFAULT"),
+            },
+        };
+        await batch.PrepareAsync(ct);
+        long placements, qualifying;
+        string changedJson, blockedJson;
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        {
+            while (reader.FieldCount == 0 && await reader.NextResultAsync(ct)) { }
+            if (!await reader.ReadAsync(ct)) throw new InvalidOperationException("The engine returned no row.");
+            (placements, qualifying, changedJson, blockedJson) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3));
+        }
+        var changed = System.Text.Json.JsonSerializer.Deserialize<List<ChangedPlacement>>(changedJson, Json)!;
+        var blocked = System.Text.Json.JsonSerializer.Deserialize<List<BlockedUnit>>(blockedJson, Json)!;
+        return new EngineRun(placements, qualifying, changed.Count, changed, blocked);
     }
 
     /// <summary>Certifies the targets in <c>cert_target</c> (with the other placements of the same persons), or with

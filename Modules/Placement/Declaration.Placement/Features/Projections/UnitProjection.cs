@@ -29,19 +29,30 @@ internal sealed class UnitProjection(IDbSession db, TimeProvider clock)
     public Task RefreshAsync(UnitDto unit, CancellationToken ct) =>
         UpsertAsync(unit.Id, unit.CreditCode, unit.Name, unit.FederationCode, unit.Version, ct);
 
-    public Task UpsertAsync(Guid id, string creditCode, string name, string federationCode, int version, CancellationToken ct) =>
-        db.ExecuteAsync("""
+    public async Task UpsertAsync(Guid id, string creditCode, string name, string federationCode, int version, CancellationToken ct)
+    {
+        var args = new { id, creditCode, name, federationCode, version, now = clock.GetUtcNow() };
+        // Nearly always the stored row is this one: a plain read answers that, where the upsert (even proposing nothing) would fire the
+        // table's statement triggers (unit and queue stamps) on every declaration.
+        if (await db.ExecuteScalarAsync<bool>($"SELECT EXISTS ({Current})", args, ct)) return;
+        await db.ExecuteAsync($"""
             INSERT INTO placement.unit AS u (id, credit_code, name, federation_code, version, updated_at)
             SELECT @id, @creditCode, @name, @federationCode, @version, @now
             -- Nothing proposed when the stored row is newer or the same: an upsert updating nothing would still lock the row for the
             -- transaction, and every declaration of the unit would wait for the others.
-            WHERE NOT EXISTS (SELECT 1 FROM placement.unit s WHERE s.id = @id AND (s.version > @version
-                OR (s.credit_code, s.name, s.federation_code, s.version) IS NOT DISTINCT FROM (@creditCode, @name, @federationCode, @version)))
+            WHERE NOT EXISTS ({Current})
             ON CONFLICT (id) DO UPDATE SET credit_code = EXCLUDED.credit_code, name = EXCLUDED.name, federation_code = EXCLUDED.federation_code,
                 version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
             WHERE u.version <= EXCLUDED.version
               AND (u.credit_code, u.name, u.federation_code, u.version) IS DISTINCT FROM (EXCLUDED.credit_code, EXCLUDED.name, EXCLUDED.federation_code, EXCLUDED.version)
-            """, new { id, creditCode, name, federationCode, version, now = clock.GetUtcNow() }, ct);
+            """, args, ct);
+    }
+
+    /// <summary>The stored row is newer than, or the same as, the one proposed.</summary>
+    private const string Current = """
+        SELECT 1 FROM placement.unit s WHERE s.id = @id AND (s.version > @version
+            OR (s.credit_code, s.name, s.federation_code, s.version) IS NOT DISTINCT FROM (@creditCode, @name, @federationCode, @version))
+        """;
 }
 
 internal sealed class UnitProfileChangedHandler(UnitProjection units) : IIntegrationEventHandler<UnitProfileChanged>
