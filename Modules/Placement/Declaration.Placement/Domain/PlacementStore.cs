@@ -69,6 +69,15 @@ internal sealed class CertificationGateway(IDbSession db, ISender sender, IPerso
     public static PlacementFacts Facts(PlacementRow row, string idNumber) => new(row.Id, row.UnitId, row.BusinessYear, idNumber, row.EmploymentStart,
         row.EmploymentEnd, row.ContractType, row.ContractStart, row.ContractEnd, row.MonthlyWage, row.RetirementBase50);
 
+    public static PlacementFacts Facts(Guid id, Guid unitId, PlacementFields f) => new(id, unitId, f.BusinessYear, f.NormalizedIdNumber, f.EmploymentStart,
+        f.EmploymentEnd, f.ContractType, f.ContractStart, f.ContractEnd, f.MonthlyWage, f.RetirementBase50);
+
+    public static ResultSummary Summary(CertificationResultDto r) =>
+        new(r.PlacementId, r.QualifyingMonths, r.PersonMonths, r.HasFlags, r.AllQualifyWithoutFlags, r.Version);
+
+    /// <summary>Certifies facts of a placement not written yet (a declaration); the caller writes the result with the row.</summary>
+    public Task<CertificationResultDto> CertifyAsync(PlacementFacts facts, CancellationToken ct) => sender.Send(new CertifyPlacement(facts), ct).AsTask();
+
     public async Task<CertificationResultDto> CertifyAsync(PlacementRow row, CancellationToken ct)
     {
         var result = await sender.Send(new CertifyPlacement(Facts(row, protector.Decrypt(row.IdNumberEnc))), ct);
@@ -86,7 +95,7 @@ internal sealed class CertificationGateway(IDbSession db, ISender sender, IPerso
     public Task ForgetAsync(Guid placementId, CancellationToken ct) => sender.Send(new ForgetPlacement(placementId), ct).AsTask();
 
     public Task ApplyAsync(IReadOnlyList<CertificationResultDto> results, CancellationToken ct) =>
-        ApplyAsync(results.Select(r => new ResultSummary(r.PlacementId, r.QualifyingMonths, r.PersonMonths, r.HasFlags, r.AllQualifyWithoutFlags, r.Version)).ToList(), ct);
+        ApplyAsync(results.Select(Summary).ToList(), ct);
 
     /// <summary>Our projection of the automatic result: applied only when its version is not older than the one we hold.</summary>
     public async Task<int> ApplyAsync(IReadOnlyList<ResultSummary> results, CancellationToken ct)

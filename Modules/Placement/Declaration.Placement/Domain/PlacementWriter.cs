@@ -35,28 +35,35 @@ internal sealed class PlacementWriter(IDbSession db, IPersonalDataProtector prot
     public static InputException Duplicate(string idNumber, int businessYear) =>
         new("IdNumber", $"公民身份号码为 {Masking.IdNumber(idNumber)} 的人员已在本单位{businessYear}年度登记，同一人员在同一业务年度不能重复登记；如需修改请在列表中点击“重新登记”");
 
-    public async Task<PlacementRow> InsertAsync(UnitDto unit, PlacementFields f, PlacementState state, CancellationToken ct)
+    /// <summary>
+    /// Inserts a new placement with its automatic result already known (Certification certified its facts first, in this
+    /// transaction): the row is written once, and the table's statement triggers (queue and unit stamps, queue counts) run once.
+    /// </summary>
+    public async Task<PlacementRow> InsertAsync(Guid id, UnitDto unit, PlacementFields f, PlacementState state, ResultSummary result, CancellationToken ct)
     {
-        var id = Guid.NewGuid();
         var (category, level) = f.CategoryAndLevel;
+        PlacementRow row;
         try
         {
-            await db.ExecuteAsync("""
-                INSERT INTO placement.placement (id, unit_id, credit_code, business_year, id_number_enc, id_number_index, id_number_masked, name_enc, name_masked,
-                    certificate_type, certificate_number_enc, category, level, employment_start, employment_end, contract_type, contract_start, contract_end,
-                    monthly_wage, retirement_base_50, phone, facts_hash, state, created_at, updated_at)
+            row = await db.QuerySingleAsync<PlacementRow>($"""
+                INSERT INTO placement.placement AS p (id, unit_id, credit_code, business_year, id_number_enc, id_number_index, id_number_masked, name_enc,
+                    name_masked, certificate_type, certificate_number_enc, category, level, employment_start, employment_end, contract_type, contract_start,
+                    contract_end, monthly_wage, retirement_base_50, phone, facts_hash, state, created_at, updated_at,
+                    qualifying_months, person_months, has_flags, all_clean, result_version)
                 VALUES (@id, @unitId, @creditCode, @BusinessYear, @idEnc, @idIndex, @idMasked, @nameEnc, @nameMasked, @CertificateType, @certEnc, @category, @level,
-                    @EmploymentStart, @EmploymentEnd, @ContractType, @ContractStart, @ContractEnd, @MonthlyWage, @RetirementBase50, @phone, @factsHash, @state, @now, @now)
+                    @EmploymentStart, @EmploymentEnd, @ContractType, @ContractStart, @ContractEnd, @MonthlyWage, @RetirementBase50, @phone, @factsHash, @state, @now, @now,
+                    @q, @pm, @flagged, @clean, @resultVersion)
+                RETURNING {PlacementSql.Columns}
                 """, Parameters(f, new
             {
                 id, unitId = unit.Id, creditCode = unit.CreditCode, category, level, state = state.ToString(), now = clock.GetUtcNow(),
+                q = result.QualifyingMonths, pm = result.PersonMonths, flagged = result.HasFlags, clean = result.AllClean, resultVersion = result.Version,
             }), ct);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             throw Duplicate(f.NormalizedIdNumber, f.BusinessYear);
         }
-        var row = await LoadAsync(id, ct);
         await audit.RecordAsync(Module, "Placement", id.ToString(), unit.Id, "添加残疾人", null, row.AuditView(), ct);
         return row;
     }

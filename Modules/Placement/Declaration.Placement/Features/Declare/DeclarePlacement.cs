@@ -20,8 +20,10 @@ internal sealed class DeclarePlacementHandler(ISender sender, ICurrentUser user,
         await units.RefreshAsync(unit, ct);
         var fields = command.Fields();
         await writer.EnsureNotDuplicateAsync(unit.Id, command.BusinessYear, fields.NormalizedIdNumber, null, ct);
-        var row = await writer.InsertAsync(unit, fields, PlacementState.Draft, ct);
-        await certification.CertifyAsync(row, ct);
+        // Certification first (it needs the facts, not our row), so the row is inserted once with its result.
+        var id = Guid.NewGuid();
+        var result = await certification.CertifyAsync(CertificationGateway.Facts(id, unit.Id, fields), ct);
+        var row = await writer.InsertAsync(id, unit, fields, PlacementState.Draft, CertificationGateway.Summary(result), ct);
         await outbox.AddAsync(new PlacementDeclared(row.Id, row.UnitId, row.BusinessYear, row.Version), ct);
         return new PlacementSaved(row.Id, row.Version);
     }
