@@ -13,12 +13,16 @@ internal sealed class GetUnitFactsHandler(IDbSession db, UnitAccess access) : IQ
     public async ValueTask<UnitFactsDto> Handle(GetUnitFacts query, CancellationToken ct)
     {
         var unit = await access.LoadAsync(query.UnitId, ct);
-        var relatedVersion = await db.ExecuteScalarAsync<int>("SELECT related_version FROM units.unit WHERE id = @UnitId", query, ct);
-        var related = await db.QueryAsync<RelatedUnitFact>("""
-            SELECT related_credit_code AS RelatedCreditCode, relation_type AS RelationType, valid_from AS ValidFrom, valid_to AS ValidTo
-            FROM units.related_unit WHERE unit_id = @UnitId ORDER BY valid_from, related_credit_code
+        // The related units and the version of their list in one statement (one row with NULLs when there are none).
+        var rows = await db.QueryAsync<(int RelatedVersion, string? RelatedCreditCode, string? RelationType, DateOnly? ValidFrom, DateOnly? ValidTo)>("""
+            SELECT u.related_version, r.related_credit_code, r.relation_type, r.valid_from, r.valid_to
+            FROM units.unit u LEFT JOIN units.related_unit r ON r.unit_id = u.id
+            WHERE u.id = @UnitId ORDER BY r.valid_from, r.related_credit_code
             """, query, ct);
-        return new UnitFactsDto(unit.Id, unit.CreditCode, unit.Name, unit.RegionCode, unit.FederationCode, unit.Version, related, relatedVersion);
+        var related = rows.Where(r => r.RelatedCreditCode is not null)
+            .Select(r => new RelatedUnitFact(r.RelatedCreditCode!, r.RelationType!, r.ValidFrom!.Value, r.ValidTo)).ToList();
+        return new UnitFactsDto(unit.Id, unit.CreditCode, unit.Name, unit.RegionCode, unit.FederationCode, unit.Version, related,
+            rows.Count > 0 ? rows[0].RelatedVersion : 0);
     }
 }
 
