@@ -402,4 +402,24 @@ public sealed class EngineTests
             Assert.That(events, Is.EqualTo(3));
         });
     }
+
+    [Test]
+    public async Task FactsOfAnotherUnitOrYear_ForAStoredPlacement_AreAConflict_AndChangeNothing()
+    {
+        var (units, id) = await BaselineAsync();
+        var stored = await CertifyAsync(Facts(units[A], id));
+        var otherUnit = await Assert.ThrowsAsync<ConflictException>(() => CertifyAsync(Facts(units[B], id, placementId: stored.PlacementId)));
+        var otherYear = await Assert.ThrowsAsync<ConflictException>(() =>
+            CertifyAsync(Facts(units[A], id, placementId: stored.PlacementId) with { BusinessYear = Year - 1 }));
+        var after = await App.SendAsync(TestUsers.System, new GetCertificationResult(stored.PlacementId));
+        var unitId = await ScalarAsync<Guid>("SELECT unit_id FROM certification.placement WHERE id = @id", new { id = stored.PlacementId });
+        Assert.Multiple(() =>
+        {
+            Assert.That(otherUnit!.Message, Does.Contain("单位或年度"));
+            Assert.That(otherYear!.Message, Does.Contain("单位或年度"));
+            Assert.That(unitId, Is.EqualTo(units[A].Id));
+            Assert.That(after!.Version, Is.EqualTo(stored.Version));
+            Assert.That(after.QualifyingMonths, Is.EqualTo(12));
+        });
+    }
 }

@@ -51,13 +51,10 @@ internal sealed class PlacementFactsStore(IDbSession db, ISender sender, IPerson
     public async Task StoreAsync(PlacementFacts f, Dictionary<Guid, UnitFactsDto> refreshed, CancellationToken ct)
     {
         var unit = await RefreshUnitAsync(f.UnitId, refreshed, ct);
-        var existing = await db.QuerySingleOrDefaultAsync<ExistingRow>(
-            "SELECT unit_id AS UnitId, business_year AS BusinessYear FROM certification.placement WHERE id = @PlacementId FOR UPDATE", f, ct);
-        if (existing is { } e && (e.UnitId != f.UnitId || e.BusinessYear != f.BusinessYear))
-            throw new ConflictException("该申报记录的单位或年度与已登记的不一致");
         var id = Identifiers.NormalizeIdNumber(f.IdNumber);
         if (Identifiers.CheckIdNumber(id, DateOnly.MaxValue) is { } error) throw new InvalidOperationException($"Placement {f.PlacementId}: {error}");
-        await db.ExecuteAsync("""
+        // Stored facts of another unit or year are never replaced: the upsert then writes nothing (and returns no row).
+        var written = await db.ExecuteScalarAsync<int?>("""
             INSERT INTO certification.placement AS p (id, unit_id, credit_code, business_year, id_hash, employment_start, employment_end, contract_type,
                 contract_start, contract_end, contract_ok, monthly_wage, retirement_base50, age16_month, retirement_month, locked, updated_at)
             VALUES (@PlacementId, @UnitId, @credit, @BusinessYear, @hash, @EmploymentStart, @EmploymentEnd, @ContractType, @ContractStart, @ContractEnd,
@@ -67,6 +64,8 @@ internal sealed class PlacementFactsStore(IDbSession db, ISender sender, IPerson
                 contract_start = EXCLUDED.contract_start, contract_end = EXCLUDED.contract_end, contract_ok = EXCLUDED.contract_ok,
                 monthly_wage = EXCLUDED.monthly_wage, retirement_base50 = EXCLUDED.retirement_base50, age16_month = EXCLUDED.age16_month,
                 retirement_month = EXCLUDED.retirement_month, locked = false, updated_at = EXCLUDED.updated_at
+            WHERE p.unit_id = EXCLUDED.unit_id AND p.business_year = EXCLUDED.business_year
+            RETURNING 1
             """, new
         {
             f.PlacementId, f.UnitId, credit = unit.CreditCode, f.BusinessYear, hash = protector.BlindIndex(id), f.EmploymentStart, f.EmploymentEnd,
@@ -74,6 +73,7 @@ internal sealed class PlacementFactsStore(IDbSession db, ISender sender, IPerson
             f.MonthlyWage, f.RetirementBase50, age16 = WorkingAge.Age16Month(Identifiers.BirthDate(id)),
             retirement = WorkingAge.RetirementMonth(id, f.RetirementBase50), now = clock.GetUtcNow(),
         }, ct);
+        if (written is null) throw new ConflictException("该申报记录的单位或年度与已登记的不一致");
     }
 
     private async Task<UnitFactsDto> RefreshUnitAsync(Guid unitId, Dictionary<Guid, UnitFactsDto> refreshed, CancellationToken ct)
@@ -84,8 +84,6 @@ internal sealed class PlacementFactsStore(IDbSession db, ISender sender, IPerson
         refreshed[unitId] = unit;
         return unit;
     }
-
-    private sealed record ExistingRow(Guid UnitId, int BusinessYear);
 }
 
 /// <summary>The in-memory bulk form of step 3: the facts staged, then certified as a staged set.</summary>
@@ -200,6 +198,8 @@ internal sealed class StagedCertification(IDbSession db, ISender sender, IPerson
                 contract_start = EXCLUDED.contract_start, contract_end = EXCLUDED.contract_end, contract_ok = EXCLUDED.contract_ok,
                 monthly_wage = EXCLUDED.monthly_wage, retirement_base50 = EXCLUDED.retirement_base50, age16_month = EXCLUDED.age16_month,
                 retirement_month = EXCLUDED.retirement_month, locked = false, updated_at = EXCLUDED.updated_at
+            WHERE p.unit_id = EXCLUDED.unit_id AND p.business_year = EXCLUDED.business_year
+            RETURNING 1
             """, new { now }, ct);
         await db.ExecuteAsync(CertificationEngine.CreateTarget + $"INSERT INTO cert_target SELECT id FROM {Table}", null, ct);
         var run = await engine.RunAsync(now, ct, fetchChanged: false);
