@@ -29,6 +29,24 @@ public sealed class StateMachineTests
     }
 
     [Test]
+    public async Task Declaring_WithoutAMinimumWageForTheRegion_IsRefused_AndSavesNothingInAnyModule()
+    {
+        var (a, _) = await Seed.UnitsAsync(App, linkage: false);
+        var ex = await Assert.ThrowsAsync<BusinessRuleException>(() => App.SendAsync(TestUsers.Employer(a.Id), Seed.Declare(a.Id)));
+        var counts = await Seed.DbAsync(App, db => db.QuerySingleAsync<(long Placements, long Facts, long Results, long Events, long Audit)>("""
+            SELECT (SELECT count(*) FROM placement.placement), (SELECT count(*) FROM certification.placement),
+                   (SELECT count(*) FROM certification.placement_months),
+                   (SELECT count(*) FROM placement.outbox) + (SELECT count(*) FROM certification.outbox WHERE type LIKE '%PlacementCertified'),
+                   (SELECT count(*) FROM platform.audit_log WHERE module = 'Placement')
+            """, null, CancellationToken.None));
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.Message, Does.Contain("最低工资"));
+            Assert.That(counts, Is.EqualTo((0L, 0L, 0L, 0L, 0L)));
+        });
+    }
+
+    [Test]
     public async Task Declaring_SavesADraft_AndCertifiesTwelveMonthsAtOnce()
     {
         var (unitId, saved) = await DeclaredAsync();
