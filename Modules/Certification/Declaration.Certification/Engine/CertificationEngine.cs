@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Declaration.BuildingBlocks.Data;
 using Declaration.Certification.Domain;
 using Npgsql;
@@ -320,7 +321,8 @@ internal sealed class CertificationEngine(IDbSession db)
                 FROM (SELECT unit_id AS "UnitId", credit_code AS "CreditCode", region_code AS "RegionCode", reason AS "Reason" FROM cert_blocked) b)::text AS Blocked
         """;
 
-    private static readonly System.Text.Json.JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
+    /// <summary>The changed results' keys come back lower-cased (unquoted SQL aliases): matched case-insensitively.</summary>
+    private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
 
     /// <summary>
     /// Certifies the group of <paramref name="targets"/> (a declaration's placement: the person's placements in its year) in one
@@ -354,8 +356,8 @@ internal sealed class CertificationEngine(IDbSession db)
             if (!await reader.ReadAsync(ct)) throw new InvalidOperationException("The engine returned no row.");
             (placements, qualifying, changedJson, blockedJson) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3));
         }
-        var changed = System.Text.Json.JsonSerializer.Deserialize<List<ChangedPlacement>>(changedJson, Json)!;
-        var blocked = System.Text.Json.JsonSerializer.Deserialize<List<BlockedUnit>>(blockedJson, Json)!;
+        var changed = JsonSerializer.Deserialize<List<ChangedPlacement>>(changedJson, Json)!;
+        var blocked = JsonSerializer.Deserialize<List<BlockedUnit>>(blockedJson, Json)!;
         return new EngineRun(placements, qualifying, changed.Count, changed, blocked);
     }
 

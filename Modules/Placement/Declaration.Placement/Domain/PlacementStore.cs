@@ -75,12 +75,12 @@ internal sealed class CertificationGateway(IDbSession db, ISender sender, IPerso
     public static ResultSummary Summary(CertificationResultDto r) =>
         new(r.PlacementId, r.QualifyingMonths, r.PersonMonths, r.HasFlags, r.AllQualifyWithoutFlags, r.Version);
 
-    /// <summary>Certifies facts of a placement not written yet (a declaration); the caller writes the result with the row.</summary>
+    /// <summary>Certifies a placement's facts (for a declaration, before its row is written; the caller writes the result with it).</summary>
     public Task<CertificationResultDto> CertifyAsync(PlacementFacts facts, CancellationToken ct) => sender.Send(new CertifyPlacement(facts), ct).AsTask();
 
     public async Task<CertificationResultDto> CertifyAsync(PlacementRow row, CancellationToken ct)
     {
-        var result = await sender.Send(new CertifyPlacement(Facts(row, protector.Decrypt(row.IdNumberEnc))), ct);
+        var result = await CertifyAsync(Facts(row, protector.Decrypt(row.IdNumberEnc)), ct);
         await ApplyAsync([result], ct);
         return result;
     }

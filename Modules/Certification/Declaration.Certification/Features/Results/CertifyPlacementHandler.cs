@@ -198,8 +198,6 @@ internal sealed class StagedCertification(IDbSession db, ISender sender, IPerson
                 contract_start = EXCLUDED.contract_start, contract_end = EXCLUDED.contract_end, contract_ok = EXCLUDED.contract_ok,
                 monthly_wage = EXCLUDED.monthly_wage, retirement_base50 = EXCLUDED.retirement_base50, age16_month = EXCLUDED.age16_month,
                 retirement_month = EXCLUDED.retirement_month, locked = false, updated_at = EXCLUDED.updated_at
-            WHERE p.unit_id = EXCLUDED.unit_id AND p.business_year = EXCLUDED.business_year
-            RETURNING 1
             """, new { now }, ct);
         await db.ExecuteAsync(CertificationEngine.CreateTarget + $"INSERT INTO cert_target SELECT id FROM {Table}", null, ct);
         var run = await engine.RunAsync(now, ct, fetchChanged: false);
