@@ -26,6 +26,13 @@ public interface IDbSession
     void AfterCommit(Action action);
 
     /// <summary>
+    /// A write whose outcome nobody reads (an audit entry, an outbox row), in the current transaction: queued and sent in one round trip
+    /// with the others queued, before the next statement of this session or the commit — the order of the session's statements is
+    /// kept, and a rollback drops them with the rest. Outside a transaction it runs at once.
+    /// </summary>
+    Task DeferAsync(NpgsqlBatchCommand command, CancellationToken ct);
+
+    /// <summary>
     /// Lets this session's statements run up to <see cref="DatabaseOptions.LongCommandTimeout"/> instead of
     /// <see cref="DatabaseOptions.CommandTimeout"/>: for the long set-based statements of imports and the certification batch only.
     /// </summary>
@@ -46,6 +53,7 @@ internal sealed class DbSession(NpgsqlDataSource dataSource, IOptions<DatabaseOp
 {
     private NpgsqlConnection? _connection;
     private readonly List<Action> _afterCommit = [];
+    private readonly List<NpgsqlBatchCommand> _deferred = [];
 
     private TimeSpan _timeout = options.Value.CommandTimeout;
 
@@ -62,7 +70,23 @@ internal sealed class DbSession(NpgsqlDataSource dataSource, IOptions<DatabaseOp
             _connection = dataSource.CreateConnection();
             await _connection.OpenAsync(ct);
         }
+        if (_deferred.Count > 0) await FlushAsync(ct);
         return _connection;
+    }
+
+    public async Task DeferAsync(NpgsqlBatchCommand command, CancellationToken ct)
+    {
+        _deferred.Add(command);
+        if (Transaction is null) await FlushAsync(ct);
+    }
+
+    private async Task FlushAsync(CancellationToken ct)
+    {
+        var commands = _deferred.ToArray();
+        _deferred.Clear();
+        await using var batch = new NpgsqlBatch(_connection ?? await ConnectionAsync(ct), Transaction) { Timeout = TimeoutSeconds };
+        foreach (var command in commands) batch.BatchCommands.Add(command);
+        await batch.ExecuteNonQueryAsync(ct);
     }
 
     private async Task<CommandDefinition> Command(string sql, object? param, CancellationToken ct)
@@ -110,6 +134,7 @@ internal sealed class DbSession(NpgsqlDataSource dataSource, IOptions<DatabaseOp
     public async Task CommitAsync(CancellationToken ct)
     {
         if (Transaction is null) return;
+        if (_deferred.Count > 0) await FlushAsync(ct);
         await Transaction.CommitAsync(ct);
         await Transaction.DisposeAsync();
         Transaction = null;
@@ -126,6 +151,7 @@ internal sealed class DbSession(NpgsqlDataSource dataSource, IOptions<DatabaseOp
     public async Task RollbackAsync(CancellationToken ct)
     {
         _afterCommit.Clear();
+        _deferred.Clear();
         if (Transaction is null) return;
         try { await Transaction.RollbackAsync(ct); }
         catch (Exception ex) when (ex is ObjectDisposedException or InvalidOperationException or NpgsqlException)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Declaration.BuildingBlocks.Data;
+using Npgsql;
 
 namespace Declaration.BuildingBlocks.Messaging;
 
@@ -16,10 +17,16 @@ internal sealed class Outbox(IDbSession db, EventTypeMap types, DeliverySignal s
         if (db.Transaction is null) throw new InvalidOperationException("Integration events must be written inside a transaction (send a command).");
         var schema = types.SchemaOf(@event.GetType());
         var stamped = @event.OccurredAt == default ? @event with { OccurredAt = clock.GetUtcNow() } : @event;
-        await db.ExecuteAsync(
-            $"INSERT INTO {schema}.outbox (id, type, payload, occurred_at) VALUES (@Id, @Type, @Payload::jsonb, @OccurredAt)",
-            new { stamped.Id, Type = types.NameOf(stamped.GetType()), Payload = JsonSerializer.Serialize(stamped, stamped.GetType(), EventTypeMap.Json), stamped.OccurredAt },
-            ct);
+        // Nothing reads the row back: it travels with the session's next round trip (the commit at the latest).
+        await db.DeferAsync(new NpgsqlBatchCommand($"INSERT INTO {schema}.outbox (id, type, payload, occurred_at) VALUES ($1, $2, $3::jsonb, $4)")
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<Guid> { TypedValue = stamped.Id }, new NpgsqlParameter<string> { TypedValue = types.NameOf(stamped.GetType()) },
+                new NpgsqlParameter<string> { TypedValue = JsonSerializer.Serialize(stamped, stamped.GetType(), EventTypeMap.Json) },
+                new NpgsqlParameter<DateTimeOffset> { TypedValue = stamped.OccurredAt },
+            },
+        }, ct);
         db.AfterCommit(signal.Pulse);
     }
 }

@@ -102,7 +102,7 @@ internal sealed class DeclarationWindows(IDbSession db, IOptions<AnnualReviewOpt
                 if (rows.TryGetValue(year, out var row)) window = (row.OpensOn, row.ClosesOn, true);
                 else
                 {
-                    var (opens, closes) = options.Value.DefaultWindow(year);
+                    var (opens, closes) = Default(year);
                     window = (opens, closes, false);
                 }
                 result[year] = window;
@@ -112,6 +112,9 @@ internal sealed class DeclarationWindows(IDbSession db, IOptions<AnnualReviewOpt
         foreach (var year in years) if (!result.ContainsKey(year)) result[year] = _read[year];
         return result;
     }
+
+    /// <summary>The window of a year nobody has set (the configured default).</summary>
+    public (DateOnly Opens, DateOnly Closes) Default(int year) => options.Value.DefaultWindow(year);
 
     public bool IsOpen(DateOnly opens, DateOnly closes)
     {

@@ -13,28 +13,37 @@ internal sealed class UnitProjection(IDbSession db, TimeProvider clock)
 {
     /// <summary>Upserts the unit (unless what is stored is newer); a changed region marks its unlocked placements dirty.</summary>
     public async Task UpsertUnitAsync(Guid id, string creditCode, string name, string region, string federation, int version, CancellationToken ct) =>
-        await db.ExecuteAsync("""
-            WITH old AS (SELECT region_code FROM certification.unit WHERE id = @id),
-            up AS (
-                -- Nothing is proposed when the stored row is newer or the same: an upsert that updates nothing would still lock the row
-                -- (and every certification of the unit's placements would wait for the others' transactions).
-                INSERT INTO certification.unit AS u (id, credit_code, name, region_code, federation_code, version, updated_at)
-                SELECT @id, @creditCode, @name, @region, @federation, @version, @now
-                WHERE NOT EXISTS (SELECT 1 FROM certification.unit s WHERE s.id = @id AND (s.version > @version
-                    OR (s.credit_code, s.name, s.region_code, s.federation_code, s.version) IS NOT DISTINCT FROM (@creditCode, @name, @region, @federation, @version)))
-                ON CONFLICT (id) DO UPDATE SET credit_code = EXCLUDED.credit_code, name = EXCLUDED.name, region_code = EXCLUDED.region_code,
-                    federation_code = EXCLUDED.federation_code, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
-                WHERE u.version <= EXCLUDED.version
-                  AND (u.credit_code, u.name, u.region_code, u.federation_code, u.version)
-                      IS DISTINCT FROM (EXCLUDED.credit_code, EXCLUDED.name, EXCLUDED.region_code, EXCLUDED.federation_code, EXCLUDED.version)
-                RETURNING 1
-            )
+        await db.ExecuteScalarAsync<int?>(UpsertUnit, new { id, creditCode, name, region, federation, version, now = clock.GetUtcNow() }, ct);
+
+    /// <summary>
+    /// The upsert; its one value is the version of the related-unit list stored before it (NULL when the unit was not stored yet),
+    /// so that the synchronous refresh knows in the same round trip whether the list is behind.
+    /// </summary>
+    private const string UpsertUnit = """
+        WITH old AS (SELECT region_code, related_version FROM certification.unit WHERE id = @id),
+        up AS (
+            -- Nothing is proposed when the stored row is newer or the same: an upsert that updates nothing would still lock the row
+            -- (and every certification of the unit's placements would wait for the others' transactions).
+            INSERT INTO certification.unit AS u (id, credit_code, name, region_code, federation_code, version, updated_at)
+            SELECT @id, @creditCode, @name, @region, @federation, @version, @now
+            WHERE NOT EXISTS (SELECT 1 FROM certification.unit s WHERE s.id = @id AND (s.version > @version
+                OR (s.credit_code, s.name, s.region_code, s.federation_code, s.version) IS NOT DISTINCT FROM (@creditCode, @name, @region, @federation, @version)))
+            ON CONFLICT (id) DO UPDATE SET credit_code = EXCLUDED.credit_code, name = EXCLUDED.name, region_code = EXCLUDED.region_code,
+                federation_code = EXCLUDED.federation_code, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
+            WHERE u.version <= EXCLUDED.version
+              AND (u.credit_code, u.name, u.region_code, u.federation_code, u.version)
+                  IS DISTINCT FROM (EXCLUDED.credit_code, EXCLUDED.name, EXCLUDED.region_code, EXCLUDED.federation_code, EXCLUDED.version)
+            RETURNING 1
+        ),
+        dirty AS (
             INSERT INTO certification.placement_dirty (placement_id)
             SELECT id FROM certification.placement
             WHERE unit_id = @id AND NOT locked
               AND EXISTS (SELECT 1 FROM old WHERE old.region_code IS DISTINCT FROM @region) AND EXISTS (SELECT 1 FROM up)
             ON CONFLICT DO NOTHING
-            """, new { id, creditCode, name, region, federation, version, now = clock.GetUtcNow() }, ct);
+        )
+        SELECT related_version FROM old
+        """;
 
     /// <summary>Replaces the unit's related units (unless what is stored is newer); any difference marks its unlocked placements dirty.</summary>
     public async Task ReplaceRelatedAsync(Guid unitId, IReadOnlyList<RelatedUnitFact> facts, int version, CancellationToken ct)
@@ -138,11 +147,18 @@ internal sealed class UnitProjection(IDbSession db, TimeProvider clock)
         }, ct);
     }
 
-    /// <summary>The synchronous refresh: the unit and its related units as Units has them now (with their versions).</summary>
+    /// <summary>
+    /// The synchronous refresh: the unit and its related units as Units has them now (with their versions). One round trip when the
+    /// stored list is current (nearly always): the upsert answers with the stored list's version.
+    /// </summary>
     public async Task RefreshAsync(UnitFactsDto unit, CancellationToken ct)
     {
-        await UpsertUnitAsync(unit.UnitId, unit.CreditCode, unit.Name, unit.RegionCode, unit.FederationCode, unit.Version, ct);
-        await ReplaceRelatedAsync(unit.UnitId, unit.RelatedUnits, unit.RelatedVersion, ct);
+        var seen = await db.ExecuteScalarAsync<int?>(UpsertUnit, new
+        {
+            id = unit.UnitId, creditCode = unit.CreditCode, name = unit.Name, region = unit.RegionCode, federation = unit.FederationCode,
+            version = unit.Version, now = clock.GetUtcNow(),
+        }, ct);
+        if (seen is null || seen < unit.RelatedVersion) await ReplaceRelatedAsync(unit.UnitId, unit.RelatedUnits, unit.RelatedVersion, ct);
     }
 }
 

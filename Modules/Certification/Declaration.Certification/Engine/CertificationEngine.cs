@@ -15,6 +15,9 @@ internal sealed record ChangedPlacement(Guid PlacementId, Guid UnitId, int Busin
 /// <summary>A unit whose region has no minimum wage for some month (or is unknown): a configuration error, never a silent pass or fail.</summary>
 internal sealed record BlockedUnit(Guid UnitId, string CreditCode, string? RegionCode, string Reason);
 
+/// <summary>A statement sent in the engine's round trip (<see cref="CertificationEngine.RunSmallAsync"/>), and what reads its rows.</summary>
+internal sealed record EngineCompanion(NpgsqlBatchCommand Command, Func<System.Data.Common.DbDataReader, CancellationToken, Task> Read);
+
 /// <summary>
 /// The month-by-month engine of RULES.md §3–4, set-based: the placements named in the temp table <c>cert_target(id uuid)</c>
 /// and every other placement of the same persons in the same years (the duplicate rule needs them, and they may change too),
@@ -330,31 +333,50 @@ internal sealed class CertificationEngine(IDbSession db)
     /// pooled connection across requests) and runs its generic plan: planning its 16 KB of SQL took five times as long as running it
     /// for one person (4 ms and 0.7 ms, 100,000 placements).
     /// </summary>
-    public async Task<EngineRun> RunSmallAsync(IReadOnlyCollection<Guid> targets, DateTimeOffset now, CancellationToken ct)
+    public async Task<EngineRun> RunSmallAsync(IReadOnlyCollection<Guid> targets, DateTimeOffset now, CancellationToken ct,
+        EngineCompanion? before = null, IReadOnlyList<EngineCompanion>? after = null)
     {
         if (db.Transaction is null) throw new InvalidOperationException("The engine runs inside a transaction.");
         // The generic plan, forced for this statement only: one person's rows take the same index paths whatever the ids, and the
         // planner's own choice (a custom plan each time, the generic one's estimate for any array being higher) re-planned every run.
-        await using var batch = new NpgsqlBatch(await db.ConnectionAsync(ct), db.Transaction)
+        // The companions travel in the same round trip: a statement before the engine's (which it then sees) and statements after it
+        // (which see its writes); each returns rows (a result set), read in order.
+        await using var batch = new NpgsqlBatch(await db.ConnectionAsync(ct), db.Transaction);
+        if (before is not null) batch.BatchCommands.Add(before.Command);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_generic_plan"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(SmallGroup)
         {
-            BatchCommands =
-            {
-                new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_generic_plan"),
-                new NpgsqlBatchCommand(SmallGroup)
-                {
-                    Parameters = { new NpgsqlParameter<Guid[]>("targets", [.. targets]), new NpgsqlParameter<DateTimeOffset>("now", now) },
-                },
-                new NpgsqlBatchCommand("SET LOCAL plan_cache_mode TO DEFAULT"),
-            },
-        };
+            Parameters = { new NpgsqlParameter<Guid[]>("targets", [.. targets]), new NpgsqlParameter<DateTimeOffset>("now", now) },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode TO DEFAULT"));
+        foreach (var companion in after ?? []) batch.BatchCommands.Add(companion.Command);
         await batch.PrepareAsync(ct);
         long placements, qualifying;
         string changedJson, blockedJson;
         await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
-            while (reader.FieldCount == 0 && await reader.NextResultAsync(ct)) { }
+            var first = true;
+            async Task NextRowsAsync()
+            {
+                // Statements without rows (SET LOCAL) are passed over, whether or not the reader stops at them.
+                if (!first && !await reader.NextResultAsync(ct)) throw new InvalidOperationException("The engine's batch returned too few results.");
+                first = false;
+                while (reader.FieldCount == 0)
+                    if (!await reader.NextResultAsync(ct)) throw new InvalidOperationException("The engine's batch returned too few results.");
+            }
+            if (before is not null)
+            {
+                await NextRowsAsync();
+                await before.Read(reader, ct);
+            }
+            await NextRowsAsync();
             if (!await reader.ReadAsync(ct)) throw new InvalidOperationException("The engine returned no row.");
             (placements, qualifying, changedJson, blockedJson) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3));
+            foreach (var companion in after ?? [])
+            {
+                await NextRowsAsync();
+                await companion.Read(reader, ct);
+            }
         }
         var changed = JsonSerializer.Deserialize<List<ChangedPlacement>>(changedJson, Json)!;
         var blocked = JsonSerializer.Deserialize<List<BlockedUnit>>(blockedJson, Json)!;

@@ -32,6 +32,23 @@ internal sealed class PlacementWriter(IDbSession db, IPersonalDataProtector prot
         if (exists) throw Duplicate(idNumber, businessYear);
     }
 
+    /// <summary>
+    /// What a declaration asks before anything is written, in one read: whether our projection of the unit is current
+    /// (<see cref="Features.Projections.UnitProjection.Current"/>: the answer) and whether the person is already declared in the
+    /// unit's year (a duplicate: refused).
+    /// </summary>
+    public async Task<bool> CheckNewDeclarationAsync(UnitDto unit, int businessYear, string idNumber, CancellationToken ct)
+    {
+        var p = new Dapper.DynamicParameters(Features.Projections.UnitProjection.CurrentArgs(unit));
+        p.AddDynamicParams(new { businessYear, index = protector.BlindIndex(idNumber) });
+        var row = await db.QuerySingleAsync<(bool UnitCurrent, bool Duplicate)>($"""
+            SELECT EXISTS ({Features.Projections.UnitProjection.Current}) AS unit_current,
+                   EXISTS (SELECT 1 FROM placement.placement WHERE unit_id = @id AND business_year = @businessYear AND id_number_index = @index) AS duplicate
+            """, p, ct);
+        if (row.Duplicate) throw Duplicate(idNumber, businessYear);
+        return row.UnitCurrent;
+    }
+
     public static InputException Duplicate(string idNumber, int businessYear) =>
         new("IdNumber", $"公民身份号码为 {Masking.IdNumber(idNumber)} 的人员已在本单位{businessYear}年度登记，同一人员在同一业务年度不能重复登记；如需修改请在列表中点击“重新登记”");
 

@@ -10,31 +10,42 @@ namespace Declaration.AnnualReview.Features.Status;
 
 /// <summary>
 /// Placement asks before every change: the year must be neither Certified nor ReopenRequested, and an employer must be
-/// inside the declaration window (reviewers, admins and the system may act outside it).
+/// inside the declaration window (reviewers, admins and the system may act outside it). The year's state, a revoked certificate of
+/// the year and the year's window are read by one statement (every declaration asks).
 /// </summary>
-internal sealed class CheckDeclarationOpenHandler(ISender sender, ICurrentUser user, IDbSession db, UnitYearStore store, DeclarationWindows windows)
+internal sealed class CheckDeclarationOpenHandler(ISender sender, ICurrentUser user, IDbSession db, DeclarationWindows windows)
     : IQueryHandler<CheckDeclarationOpen, DeclarationOpenDto>
 {
     public async ValueTask<DeclarationOpenDto> Handle(CheckDeclarationOpen query, CancellationToken ct)
     {
         await sender.Send(new CheckUnitAccess(query.UnitId), ct);
-        var year = await store.GetAsync(query.UnitId, query.BusinessYear, ct);
-        if (year.State == AnnualReviewState.Certified)
+        var row = await db.QuerySingleAsync<OpenRow>("""
+            SELECT (SELECT y.state FROM annual_review.unit_year y WHERE y.unit_id = @UnitId AND y.business_year = @BusinessYear) AS State,
+                   EXISTS (SELECT 1 FROM annual_review.certificate c
+                           WHERE c.unit_id = @UnitId AND c.business_year = @BusinessYear AND c.revoked_at IS NOT NULL) AS Reopened,
+                   w.opens_on AS OpensOn, w.closes_on AS ClosesOn
+            FROM (SELECT 1) one LEFT JOIN annual_review.declaration_window w ON w.business_year = @BusinessYear
+            """, query, ct);
+        var state = row.State is null ? AnnualReviewState.NotStarted : Enum.Parse<AnnualReviewState>(row.State);
+        if (state == AnnualReviewState.Certified)
             return new DeclarationOpenDto(false, $"{query.BusinessYear}年度已完成年审认证，安置信息不能再修改；如需修改，请通过“年审认证反馈”申请重新编辑");
-        if (year.State == AnnualReviewState.ReopenRequested)
+        if (state == AnnualReviewState.ReopenRequested)
             return new DeclarationOpenDto(false, $"{query.BusinessYear}年度已提交重新编辑申请，请等待残联审核通过后再修改");
-        if (!user.IsStaff() && !await windows.IsOpenAsync(query.BusinessYear, ct))
-        {
-            var (opens, closes, _) = await windows.ForYearAsync(query.BusinessYear, ct);
+        var (opens, closes) = row.OpensOn is { } o && row.ClosesOn is { } c ? (o, c) : windows.Default(query.BusinessYear);
+        if (!user.IsStaff() && !windows.IsOpen(opens, closes))
             return new DeclarationOpenDto(false,
                 $"不在{query.BusinessYear}年度申报期内（申报期为 {opens:yyyy年M月d日} 至 {closes:yyyy年M月d日}），只能查看，不能修改");
-        }
         // Not certified now, and a certificate of the year was revoked: an approved reopen request unlocked the confirmed placements
         // until the year is certified again.
-        var reopened = await db.ExecuteScalarAsync<bool>("""
-            SELECT EXISTS (SELECT 1 FROM annual_review.certificate WHERE unit_id = @UnitId AND business_year = @BusinessYear AND revoked_at IS NOT NULL)
-            """, query, ct);
-        return new DeclarationOpenDto(true, null, reopened);
+        return new DeclarationOpenDto(true, null, row.Reopened);
+    }
+
+    private sealed class OpenRow
+    {
+        public string? State { get; init; }
+        public bool Reopened { get; init; }
+        public DateOnly? OpensOn { get; init; }
+        public DateOnly? ClosesOn { get; init; }
     }
 }
 

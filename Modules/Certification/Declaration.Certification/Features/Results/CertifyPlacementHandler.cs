@@ -17,25 +17,43 @@ namespace Declaration.Certification.Features.Results;
 /// <summary>
 /// Step 3: stores the engine's facts of the placement (refreshing the unit's projection from Units) and certifies it set-wise
 /// with the other placements of the same person. Their changed results are announced (CertificationResultChanged); the
-/// placement's own result is the reply, in the caller's transaction.
+/// placement's own result is the reply, in the caller's transaction. The facts, the engine, the result and the placement's
+/// PlacementCertified travel in one round trip (a declaration waits for it).
 /// </summary>
-internal sealed class CertifyPlacementHandler(PlacementFactsStore store, CertificationEngine engine, ResultReader reader, IOutbox outbox,
-    TimeProvider clock) : ICommandHandler<CertifyPlacement, CertificationResultDto>
+internal sealed class CertifyPlacementHandler(PlacementFactsStore store, CertificationEngine engine, IOutbox outbox, DeliverySignal signal,
+    IDbSession db, TimeProvider clock) : ICommandHandler<CertifyPlacement, CertificationResultDto>
 {
     public async ValueTask<CertificationResultDto> Handle(CertifyPlacement command, CancellationToken ct)
     {
         var f = command.Facts;
-        await store.StoreAsync(f, [], ct);
-        var run = await engine.RunSmallAsync([f.PlacementId], clock.GetUtcNow(), ct);
+        var unit = await store.RefreshUnitAsync(f.UnitId, [], ct);
+        var now = clock.GetUtcNow();
+        var stored = false;
+        CertificationResultDto? result = null;
+        var run = await engine.RunSmallAsync([f.PlacementId], now, ct,
+            before: new EngineCompanion(store.UpsertCommand(f, unit, now), async (r, c) => stored = await r.ReadAsync(c)),
+            after:
+            [
+                new EngineCompanion(ResultReader.ResultsCommand([f.PlacementId]),
+                    async (r, c) => result = (await ResultReader.ReadResultsAsync(r, [f.PlacementId], c)).FirstOrDefault()),
+                new EngineCompanion(new NpgsqlBatchCommand(CertifiedEvents.Sql("(SELECT @placement AS id)") + " RETURNING 1")
+                {
+                    Parameters =
+                    {
+                        new NpgsqlParameter<Guid>("placement", f.PlacementId), new NpgsqlParameter<DateTimeOffset>("now", now),
+                        new NpgsqlParameter<string>("certifiedType", typeof(PlacementCertified).FullName!),
+                    },
+                }, (_, _) => Task.CompletedTask),
+            ]);
+        // A conflict or a blocked unit rolls the whole transaction back (the engine's writes and the event with it).
+        if (!stored) throw new ConflictException("该申报记录的单位或年度与已登记的不一致");
         if (run.Blocked.FirstOrDefault(b => b.UnitId == f.UnitId) is { } blocked)
             throw new BusinessRuleException("MinimumWageMissing",
                 $"认证无法进行：单位所在地区（{blocked.RegionCode ?? "未知"}）未配置最低工资标准，请联系管理员导入最低工资数据（{blocked.Reason}）");
+        db.AfterCommit(signal.Pulse);
         foreach (var c in run.Changed.Where(c => c.PlacementId != f.PlacementId))
             await outbox.AddAsync(Changed(c), ct);
-        var result = await reader.ResultAsync(f.PlacementId, ct) ?? throw new InvalidOperationException("The engine wrote no result.");
-        await outbox.AddAsync(new PlacementCertified(f.PlacementId, f.UnitId, f.BusinessYear, result.QualifyingMonths, result.PersonMonths, result.HasFlags,
-            result.Version), ct);
-        return result;
+        return result ?? throw new InvalidOperationException("The engine wrote no result.");
     }
 
     public static CertificationResultChanged Changed(ChangedPlacement c) =>
@@ -43,22 +61,42 @@ internal sealed class CertifyPlacementHandler(PlacementFactsStore store, Certifi
 }
 
 /// <summary>
+/// PlacementCertified for each placement of a set (<c>source</c>: rows with an <c>id</c> column), written into the outbox by one
+/// statement from the stored results (parameters <c>@now</c>, <c>@certifiedType</c>): the same payload as the event serialized.
+/// </summary>
+internal static class CertifiedEvents
+{
+    public static string Sql(string source) => $"""
+        INSERT INTO certification.outbox (id, type, payload, occurred_at)
+        SELECT e.event_id, @certifiedType, jsonb_build_object('id', e.event_id, 'occurredAt', @now, 'placementId', e.id, 'unitId', e.unit_id,
+            'businessYear', e.business_year, 'qualifyingMonths', e.q, 'personMonths', e.pm, 'hasFlags', e.flagged, 'resultVersion', e.version), @now
+        FROM (SELECT gen_random_uuid() AS event_id, p.id, p.unit_id, p.business_year, bit_count(m.qualifies::bit(12))::int AS q,
+                     (bit_count(m.qualifies::bit(12)) + bit_count((m.qualifies & m.severe)::bit(12)))::int AS pm, m.via_related_unit <> 0 AS flagged, m.version
+              FROM {source} s JOIN certification.placement p ON p.id = s.id JOIN certification.placement_months m ON m.placement_id = s.id
+              ORDER BY s.id) e
+        """;
+}
+
+/// <summary>
 /// Stores a placement's engine facts (refreshing the unit's projection from Units' Contracts once per unit, so certification never
 /// depends on event timing). New facts unlock a locked result. The caller runs the engine.
 /// </summary>
-internal sealed class PlacementFactsStore(IDbSession db, ISender sender, IPersonalDataProtector protector, UnitProjection units, TimeProvider clock)
+internal sealed class PlacementFactsStore(ISender sender, IPersonalDataProtector protector, UnitProjection units)
 {
-    public async Task StoreAsync(PlacementFacts f, Dictionary<Guid, UnitFactsDto> refreshed, CancellationToken ct)
+    /// <summary>
+    /// The upsert of the facts, to travel with the engine's statement: one row back when written; none when stored facts of another
+    /// unit or year would have been replaced (never: a conflict).
+    /// </summary>
+    public NpgsqlBatchCommand UpsertCommand(PlacementFacts f, UnitFactsDto unit, DateTimeOffset now)
     {
-        var unit = await RefreshUnitAsync(f.UnitId, refreshed, ct);
         var id = Identifiers.NormalizeIdNumber(f.IdNumber);
         if (Identifiers.CheckIdNumber(id, DateOnly.MaxValue) is { } error) throw new InvalidOperationException($"Placement {f.PlacementId}: {error}");
-        // Stored facts of another unit or year are never replaced: the upsert then writes nothing (and returns no row).
-        var written = await db.ExecuteScalarAsync<int?>("""
+        static NpgsqlParameter Date(string name, DateOnly? value) => new(name, NpgsqlDbType.Date) { Value = value is { } d ? d : DBNull.Value };
+        return new NpgsqlBatchCommand("""
             INSERT INTO certification.placement AS p (id, unit_id, credit_code, business_year, id_hash, employment_start, employment_end, contract_type,
                 contract_start, contract_end, contract_ok, monthly_wage, retirement_base50, age16_month, retirement_month, locked, updated_at)
-            VALUES (@PlacementId, @UnitId, @credit, @BusinessYear, @hash, @EmploymentStart, @EmploymentEnd, @ContractType, @ContractStart, @ContractEnd,
-                @contractOk, @MonthlyWage, @RetirementBase50, @age16, @retirement, false, @now)
+            VALUES (@id, @unit, @credit, @year, @hash, @employmentStart, @employmentEnd, @contractType, @contractStart, @contractEnd,
+                @contractOk, @wage, @base50, @age16, @retirement, false, @now)
             ON CONFLICT (id) DO UPDATE SET credit_code = EXCLUDED.credit_code, id_hash = EXCLUDED.id_hash,
                 employment_start = EXCLUDED.employment_start, employment_end = EXCLUDED.employment_end, contract_type = EXCLUDED.contract_type,
                 contract_start = EXCLUDED.contract_start, contract_end = EXCLUDED.contract_end, contract_ok = EXCLUDED.contract_ok,
@@ -66,17 +104,24 @@ internal sealed class PlacementFactsStore(IDbSession db, ISender sender, IPerson
                 retirement_month = EXCLUDED.retirement_month, locked = false, updated_at = EXCLUDED.updated_at
             WHERE p.unit_id = EXCLUDED.unit_id AND p.business_year = EXCLUDED.business_year
             RETURNING 1
-            """, new
+            """)
         {
-            f.PlacementId, f.UnitId, credit = unit.CreditCode, f.BusinessYear, hash = protector.BlindIndex(id), f.EmploymentStart, f.EmploymentEnd,
-            f.ContractType, f.ContractStart, f.ContractEnd, contractOk = WorkingAge.ContractLongEnough(f.ContractType, f.ContractStart, f.ContractEnd),
-            f.MonthlyWage, f.RetirementBase50, age16 = WorkingAge.Age16Month(Identifiers.BirthDate(id)),
-            retirement = WorkingAge.RetirementMonth(id, f.RetirementBase50), now = clock.GetUtcNow(),
-        }, ct);
-        if (written is null) throw new ConflictException("该申报记录的单位或年度与已登记的不一致");
+            Parameters =
+            {
+                new NpgsqlParameter<Guid>("id", f.PlacementId), new NpgsqlParameter<Guid>("unit", f.UnitId),
+                new NpgsqlParameter<string>("credit", unit.CreditCode), new NpgsqlParameter<int>("year", f.BusinessYear),
+                new NpgsqlParameter<byte[]>("hash", protector.BlindIndex(id)), Date("employmentStart", f.EmploymentStart), Date("employmentEnd", f.EmploymentEnd),
+                new NpgsqlParameter<string>("contractType", f.ContractType), Date("contractStart", f.ContractStart), Date("contractEnd", f.ContractEnd),
+                new NpgsqlParameter<bool>("contractOk", WorkingAge.ContractLongEnough(f.ContractType, f.ContractStart, f.ContractEnd)),
+                new NpgsqlParameter<decimal>("wage", f.MonthlyWage), new NpgsqlParameter<bool>("base50", f.RetirementBase50),
+                Date("age16", WorkingAge.Age16Month(Identifiers.BirthDate(id))), Date("retirement", WorkingAge.RetirementMonth(id, f.RetirementBase50)),
+                new NpgsqlParameter<DateTimeOffset>("now", now),
+            },
+        };
     }
 
-    private async Task<UnitFactsDto> RefreshUnitAsync(Guid unitId, Dictionary<Guid, UnitFactsDto> refreshed, CancellationToken ct)
+    /// <summary>The unit as Units has it now, its projection refreshed (once per unit of <paramref name="refreshed"/>).</summary>
+    public async Task<UnitFactsDto> RefreshUnitAsync(Guid unitId, Dictionary<Guid, UnitFactsDto> refreshed, CancellationToken ct)
     {
         if (refreshed.TryGetValue(unitId, out var unit)) return unit;
         unit = await sender.Send(new GetUnitFacts(unitId), ct);
@@ -214,13 +259,7 @@ internal sealed class StagedCertification(IDbSession db, ISender sender, IPerson
                 'oldQualifyingMonths', e.old_q, 'newQualifyingMonths', e.new_q, 'personMonths', e.new_pm, 'hasFlags', e.flagged,
                 'allQualifyWithoutFlags', e.clean, 'resultVersion', e.version), @now
             FROM (SELECT gen_random_uuid() AS event_id, c.* FROM cert_changed c WHERE NOT EXISTS (SELECT 1 FROM {Table} s WHERE s.id = c.id) ORDER BY c.id) e;
-            INSERT INTO certification.outbox (id, type, payload, occurred_at)
-            SELECT e.event_id, @certifiedType, jsonb_build_object('id', e.event_id, 'occurredAt', @now, 'placementId', e.id, 'unitId', e.unit_id,
-                'businessYear', e.business_year, 'qualifyingMonths', e.q, 'personMonths', e.pm, 'hasFlags', e.flagged, 'resultVersion', e.version), @now
-            FROM (SELECT gen_random_uuid() AS event_id, p.id, p.unit_id, p.business_year, bit_count(m.qualifies::bit(12))::int AS q,
-                         (bit_count(m.qualifies::bit(12)) + bit_count((m.qualifies & m.severe)::bit(12)))::int AS pm, m.via_related_unit <> 0 AS flagged, m.version
-                  FROM {Table} s JOIN certification.placement p ON p.id = s.id JOIN certification.placement_months m ON m.placement_id = s.id
-                  ORDER BY s.id) e;
+            {CertifiedEvents.Sql(Table)};
             """, new { now, changedType = typeof(CertificationResultChanged).FullName, certifiedType = typeof(PlacementCertified).FullName }, ct);
         db.AfterCommit(signal.Pulse);
         var year = await db.ExecuteScalarAsync<int?>($"SELECT min(business_year) FROM {Table}", null, ct) ?? 0;

@@ -17,9 +17,9 @@ internal sealed class DeclarePlacementHandler(ISender sender, ICurrentUser user,
         var unit = await sender.Send(new CheckUnitAccess(command.UnitId), ct);
         PlacementWriter.EnsureUnitActor(user);
         await window.EnsureOpenAsync(unit.Id, command.BusinessYear, ct);
-        await units.RefreshAsync(unit, ct);
         var fields = command.Fields();
-        await writer.EnsureNotDuplicateAsync(unit.Id, command.BusinessYear, fields.NormalizedIdNumber, null, ct);
+        if (!await writer.CheckNewDeclarationAsync(unit, command.BusinessYear, fields.NormalizedIdNumber, ct))
+            await units.WriteAsync(unit, ct);
         // Certification first (it needs the facts, not our row), so the row is inserted once with its result.
         var id = Guid.NewGuid();
         var result = await certification.CertifyAsync(CertificationGateway.Facts(id, unit.Id, fields), ct);

@@ -29,12 +29,24 @@ internal sealed class UnitProjection(IDbSession db, TimeProvider clock)
     public Task RefreshAsync(UnitDto unit, CancellationToken ct) =>
         UpsertAsync(unit.Id, unit.CreditCode, unit.Name, unit.FederationCode, unit.Version, ct);
 
+    /// <summary>The parameters of <see cref="Current"/> for a unit as Units has it now.</summary>
+    public static object CurrentArgs(UnitDto unit) =>
+        new { id = unit.Id, creditCode = unit.CreditCode, name = unit.Name, federationCode = unit.FederationCode, version = unit.Version };
+
     public async Task UpsertAsync(Guid id, string creditCode, string name, string federationCode, int version, CancellationToken ct)
     {
-        var args = new { id, creditCode, name, federationCode, version, now = clock.GetUtcNow() };
         // Nearly always the stored row is this one: a plain read answers that, where the upsert (even proposing nothing) would fire the
         // table's statement triggers (unit and queue stamps) on every declaration.
-        if (await db.ExecuteScalarAsync<bool>($"SELECT EXISTS ({Current})", args, ct)) return;
+        if (await db.ExecuteScalarAsync<bool>($"SELECT EXISTS ({Current})", new { id, creditCode, name, federationCode, version }, ct)) return;
+        await WriteAsync(id, creditCode, name, federationCode, version, ct);
+    }
+
+    /// <summary>The upsert alone, for a caller that found the stored row behind (<see cref="Current"/> answered no).</summary>
+    public Task WriteAsync(UnitDto unit, CancellationToken ct) => WriteAsync(unit.Id, unit.CreditCode, unit.Name, unit.FederationCode, unit.Version, ct);
+
+    private async Task WriteAsync(Guid id, string creditCode, string name, string federationCode, int version, CancellationToken ct)
+    {
+        var args = new { id, creditCode, name, federationCode, version, now = clock.GetUtcNow() };
         await db.ExecuteAsync($"""
             INSERT INTO placement.unit AS u (id, credit_code, name, federation_code, version, updated_at)
             SELECT @id, @creditCode, @name, @federationCode, @version, @now
@@ -48,8 +60,8 @@ internal sealed class UnitProjection(IDbSession db, TimeProvider clock)
             """, args, ct);
     }
 
-    /// <summary>The stored row is newer than, or the same as, the one proposed.</summary>
-    private const string Current = """
+    /// <summary>The stored row is newer than, or the same as, the one proposed (parameters: <see cref="CurrentArgs"/>).</summary>
+    public const string Current = """
         SELECT 1 FROM placement.unit s WHERE s.id = @id AND (s.version > @version
             OR (s.credit_code, s.name, s.federation_code, s.version) IS NOT DISTINCT FROM (@creditCode, @name, @federationCode, @version))
         """;

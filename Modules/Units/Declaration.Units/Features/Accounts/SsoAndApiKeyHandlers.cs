@@ -6,6 +6,7 @@ using Declaration.BuildingBlocks.Data;
 using Declaration.BuildingBlocks.Domain;
 using Declaration.BuildingBlocks.Errors;
 using Declaration.Units.Contracts;
+using Dapper;
 using Declaration.Units.Domain;
 using FluentValidation;
 using Mediator;
@@ -182,15 +183,18 @@ internal sealed class ApiKeyHandlers(IDbSession db, AccountStore store, ICurrent
         if (user.Role != Role.System) throw new ForbiddenException("仅系统可校验接口密钥");
         if (!ApiKeyFormat.TryParse(query.Key, out var id, out var secret)) return null;
         var now = clock.GetUtcNow();
-        var row = await db.QuerySingleOrDefaultAsync<KeyRow>($"""
+        // The key and its account in one statement (every API request asks).
+        var connection = await db.ConnectionAsync(ct);
+        var found = (await connection.QueryAsync<KeyRow, AccountRow, (KeyRow Key, AccountRow Account)>(new CommandDefinition($"""
             SELECT k.name AS KeyName, k.secret_sha256 AS SecretSha256, k.expires_at AS ExpiresAt, k.revoked_at AS RevokedAt, k.last_used_at AS LastUsedAt,
-                   k.account_id AS AccountId
-            FROM units.api_key k WHERE k.id = @id
-            """, new { id }, ct);
+                   k.account_id AS AccountId, a.*
+            FROM units.api_key k CROSS JOIN LATERAL (SELECT {AccountSql.Columns} FROM units.account WHERE id = k.account_id) a
+            WHERE k.id = @id
+            """, new { id }, db.Transaction, cancellationToken: ct), (k, a) => (k, a), splitOn: "id")).SingleOrDefault();
+        var (row, account) = found;
         if (row is null || !CryptographicOperations.FixedTimeEquals(row.SecretSha256, ApiKeyFormat.Hash(secret))) return null;
         if (row.RevokedAt is not null || row.ExpiresAt <= now) return null;
-        var account = await db.QuerySingleOrDefaultAsync<AccountRow>($"SELECT {AccountSql.Columns} FROM units.account WHERE id = @AccountId", row, ct);
-        if (account is null || !account.Active) return null;
+        if (!account.Active) return null;
         if (row.LastUsedAt is null || row.LastUsedAt < now.AddMinutes(-1))
             await db.ExecuteAsync("UPDATE units.api_key SET last_used_at = @now WHERE id = @id", new { id, now }, ct);
         return new ApiKeyIdentity(id, row.KeyName, account.ToDto());
