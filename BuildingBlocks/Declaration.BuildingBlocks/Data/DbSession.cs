@@ -28,7 +28,8 @@ public interface IDbSession
     /// <summary>
     /// A write whose outcome nobody reads (an audit entry, an outbox row), in the current transaction: queued and sent in one round trip
     /// with the others queued, before the next statement of this session or the commit — the order of the session's statements is
-    /// kept, and a rollback drops them with the rest. Outside a transaction it runs at once.
+    /// kept, and a rollback drops them with the rest. Queued at the end, they travel with the COMMIT itself. Outside a transaction it
+    /// runs at once.
     /// </summary>
     Task DeferAsync(NpgsqlBatchCommand command, CancellationToken ct);
 
@@ -134,8 +135,15 @@ internal sealed class DbSession(NpgsqlDataSource dataSource, IOptions<DatabaseOp
     public async Task CommitAsync(CancellationToken ct)
     {
         if (Transaction is null) return;
-        if (_deferred.Count > 0) await FlushAsync(ct);
-        await Transaction.CommitAsync(ct);
+        if (_deferred.Count > 0)
+        {
+            // The queued writes and the COMMIT in one round trip. Npgsql follows the server's transaction status: once the batch has
+            // run, the transaction object is completed and is only disposed. A failure before the COMMIT leaves the transaction
+            // aborted for the caller's rollback, as a failing statement would.
+            _deferred.Add(new NpgsqlBatchCommand("COMMIT"));
+            await FlushAsync(ct);
+        }
+        else await Transaction.CommitAsync(ct);
         await Transaction.DisposeAsync();
         Transaction = null;
         var actions = _afterCommit.ToArray();

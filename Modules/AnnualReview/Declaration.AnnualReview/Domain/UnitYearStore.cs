@@ -46,22 +46,32 @@ internal sealed class UnitYearStore(IDbSession db, TimeProvider clock)
             WHERE unit_id = @unitId AND business_year = @year AND state <> 'Withdrawn'
             """, new { unitId, year }, ct);
 
-    public static AnnualReviewState Derive(PlacementCounts counts) =>
-        counts.Total == 0 ? AnnualReviewState.NotStarted
-        : counts.AllConfirmed ? AnnualReviewState.ReadyToCertify
-        : AnnualReviewState.InProgress;
+    /// <summary>
+    /// Inserts the unit-year when missing and locks its row until the end of the transaction (<c>ON CONFLICT DO UPDATE … WHERE false</c>
+    /// locks the existing row and changes nothing), as a statement for a common table expression (<c>@now</c> is a parameter).
+    /// </summary>
+    public static string LockSql(string unitId, string year) => $"""
+        INSERT INTO annual_review.unit_year AS y (unit_id, business_year, state, updated_at) VALUES ({unitId}, {year}, 'NotStarted', @now)
+        ON CONFLICT (unit_id, business_year) DO UPDATE SET updated_at = y.updated_at WHERE false
+        RETURNING 1
+        """;
 
     /// <summary>
-    /// After a placement changed: a unit-year that is not Certified or ReopenRequested takes the state its placements give
-    /// (NotStarted, InProgress or ReadyToCertify). Certified and ReopenRequested change only by the unit's and reviewer's acts.
+    /// After a placement changed, the unit-year's row locked (<see cref="LockSql"/>) in this transaction: a unit-year that is not
+    /// Certified or ReopenRequested takes the state its active placements give — NotStarted without any, ReadyToCertify when all
+    /// are confirmed, InProgress otherwise. Certified and ReopenRequested change only by the unit's and reviewer's acts. One statement,
+    /// counted after the lock was taken (every change committed before it is counted).
     /// </summary>
-    public async Task RecomputeAsync(Guid unitId, int year, CancellationToken ct)
-    {
-        var current = await GetAsync(unitId, year, ct, forUpdate: true);
-        if (current.State is AnnualReviewState.Certified or AnnualReviewState.ReopenRequested) return;
-        var derived = Derive(await CountsAsync(unitId, year, ct));
-        if (derived != current.State) await SetStateAsync(unitId, year, derived, ct);
-    }
+    public Task RecomputeLockedAsync(Guid unitId, int year, CancellationToken ct) =>
+        db.ExecuteAsync("""
+            UPDATE annual_review.unit_year y SET state = d.state, version = y.version + 1, updated_at = @now
+            FROM (SELECT CASE WHEN count(*) = 0 THEN 'NotStarted'
+                              WHEN count(*) = count(*) FILTER (WHERE state = 'Confirmed') THEN 'ReadyToCertify'
+                              ELSE 'InProgress' END AS state
+                  FROM annual_review.placement_state
+                  WHERE unit_id = @unitId AND business_year = @year AND state <> 'Withdrawn') d
+            WHERE y.unit_id = @unitId AND y.business_year = @year AND y.state NOT IN ('Certified', 'ReopenRequested') AND y.state <> d.state
+            """, new { unitId, year, now = clock.GetUtcNow() }, ct);
 
     public async Task SetStateAsync(Guid unitId, int year, AnnualReviewState state, CancellationToken ct, Guid? certificateId = null, bool setCertificate = false) =>
         await db.ExecuteAsync($"""

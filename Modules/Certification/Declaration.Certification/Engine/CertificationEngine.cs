@@ -341,15 +341,16 @@ internal sealed class CertificationEngine(IDbSession db)
         // planner's own choice (a custom plan each time, the generic one's estimate for any array being higher) re-planned every run.
         // The companions travel in the same round trip: a statement before the engine's (which it then sees) and statements after it
         // (which see its writes); each returns rows (a result set), read in order.
+        // The companions (point reads and writes by key) take the generic plan too.
         await using var batch = new NpgsqlBatch(await db.ConnectionAsync(ct), db.Transaction);
-        if (before is not null) batch.BatchCommands.Add(before.Command);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_generic_plan"));
+        if (before is not null) batch.BatchCommands.Add(before.Command);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(SmallGroup)
         {
             Parameters = { new NpgsqlParameter<Guid[]>("targets", [.. targets]), new NpgsqlParameter<DateTimeOffset>("now", now) },
         });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode TO DEFAULT"));
         foreach (var companion in after ?? []) batch.BatchCommands.Add(companion.Command);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode TO DEFAULT"));
         await batch.PrepareAsync(ct);
         long placements, qualifying;
         string changedJson, blockedJson;

@@ -18,17 +18,23 @@ internal sealed class PlacementProjection(IDbSession db, UnitYearStore store, Ti
 {
     public async Task ApplyAsync(IPlacementStateEvent e, int? personMonths, DateTimeOffset occurredAt, CancellationToken ct)
     {
-        var applied = await db.ExecuteAsync("""
-            INSERT INTO annual_review.placement_state AS s (placement_id, unit_id, business_year, state, person_months, event_at, updated_at, version)
-            VALUES (@PlacementId, @UnitId, @BusinessYear, @state, @personMonths, @occurredAt, @now, @Version)
-            ON CONFLICT (placement_id) DO UPDATE SET state = EXCLUDED.state, person_months = EXCLUDED.person_months,
-                event_at = EXCLUDED.event_at, updated_at = EXCLUDED.updated_at, version = EXCLUDED.version
-            WHERE s.version < EXCLUDED.version
+        // The placement's state and the lock on its unit-year (the row inserted when missing) in one statement: changes of one
+        // unit-year's placements queue there, each recomputing after the one before it committed.
+        var applied = await db.ExecuteScalarAsync<long>($"""
+            WITH applied AS (
+                INSERT INTO annual_review.placement_state AS s (placement_id, unit_id, business_year, state, person_months, event_at, updated_at, version)
+                VALUES (@PlacementId, @UnitId, @BusinessYear, @state, @personMonths, @occurredAt, @now, @Version)
+                ON CONFLICT (placement_id) DO UPDATE SET state = EXCLUDED.state, person_months = EXCLUDED.person_months,
+                    event_at = EXCLUDED.event_at, updated_at = EXCLUDED.updated_at, version = EXCLUDED.version
+                WHERE s.version < EXCLUDED.version
+                RETURNING 1
+            ), locked AS ({UnitYearStore.LockSql("@UnitId", "@BusinessYear")})
+            SELECT count(*) FROM applied
             """, new
         {
             e.PlacementId, e.UnitId, e.BusinessYear, e.Version, state = e.State?.ToString() ?? "Withdrawn", personMonths, occurredAt, now = clock.GetUtcNow(),
         }, ct);
-        if (applied > 0) await store.RecomputeAsync(e.UnitId, e.BusinessYear, ct);
+        if (applied > 0) await store.RecomputeLockedAsync(e.UnitId, e.BusinessYear, ct);
     }
 }
 
