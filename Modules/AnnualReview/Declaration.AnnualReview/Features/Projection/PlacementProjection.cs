@@ -6,6 +6,7 @@ using Declaration.BuildingBlocks.Errors;
 using Declaration.BuildingBlocks.Messaging;
 using Declaration.Placement.Contracts;
 using Mediator;
+using Npgsql;
 
 namespace Declaration.AnnualReview.Features.Projection;
 
@@ -18,23 +19,31 @@ internal sealed class PlacementProjection(IDbSession db, UnitYearStore store, Ti
 {
     public async Task ApplyAsync(IPlacementStateEvent e, int? personMonths, DateTimeOffset occurredAt, CancellationToken ct)
     {
-        // The placement's state and the lock on its unit-year (the row inserted when missing) in one statement: changes of one
-        // unit-year's placements queue there, each recomputing after the one before it committed.
-        var applied = await db.ExecuteScalarAsync<long>($"""
+        // Nothing here is read back, so both statements travel with the inbox's COMMIT: the placement's state with the lock on its
+        // unit-year (the row inserted when missing) — changes of one unit-year's placements queue there — then the unit-year's
+        // state recomputed, counted after the lock was taken (an event older than what is stored changes no count, and no state).
+        var now = clock.GetUtcNow();
+        await db.DeferAsync(new NpgsqlBatchCommand($"""
             WITH applied AS (
                 INSERT INTO annual_review.placement_state AS s (placement_id, unit_id, business_year, state, person_months, event_at, updated_at, version)
-                VALUES (@PlacementId, @UnitId, @BusinessYear, @state, @personMonths, @occurredAt, @now, @Version)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                 ON CONFLICT (placement_id) DO UPDATE SET state = EXCLUDED.state, person_months = EXCLUDED.person_months,
                     event_at = EXCLUDED.event_at, updated_at = EXCLUDED.updated_at, version = EXCLUDED.version
                 WHERE s.version < EXCLUDED.version
-                RETURNING 1
-            ), locked AS ({UnitYearStore.LockSql("@UnitId", "@BusinessYear")})
-            SELECT count(*) FROM applied
-            """, new
+            )
+            {UnitYearStore.LockSql("$2", "$3", "$7")}
+            """)
         {
-            e.PlacementId, e.UnitId, e.BusinessYear, e.Version, state = e.State?.ToString() ?? "Withdrawn", personMonths, occurredAt, now = clock.GetUtcNow(),
+            Parameters =
+            {
+                new NpgsqlParameter<Guid> { TypedValue = e.PlacementId }, new NpgsqlParameter<Guid> { TypedValue = e.UnitId },
+                new NpgsqlParameter<int> { TypedValue = e.BusinessYear }, new NpgsqlParameter<string> { TypedValue = e.State?.ToString() ?? "Withdrawn" },
+                new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer, Value = personMonths is { } pm ? pm : DBNull.Value },
+                new NpgsqlParameter<DateTimeOffset> { TypedValue = occurredAt }, new NpgsqlParameter<DateTimeOffset> { TypedValue = now },
+                new NpgsqlParameter<int> { TypedValue = e.Version },
+            },
         }, ct);
-        if (applied > 0) await store.RecomputeLockedAsync(e.UnitId, e.BusinessYear, ct);
+        await store.RecomputeLockedAsync(e.UnitId, e.BusinessYear, now, ct);
     }
 }
 
