@@ -22,10 +22,11 @@ public static class RelationTypes
     };
 }
 
+/// <summary>A unit's profile; <paramref name="RelatedVersion"/> is the version of its related-unit list (see <see cref="UnitFactsDto"/>).</summary>
 public sealed record UnitDto(
     Guid Id, string CreditCode, string Name, string UnitType, string RegionCode, string FederationCode, string TaxAuthorityCode,
     string LegalRepresentative, string LegalPhone, string ContactName, string ContactMobile, string? Address,
-    bool ProfileConfirmed, int Version, DateTimeOffset UpdatedAt);
+    bool ProfileConfirmed, int Version, DateTimeOffset UpdatedAt, int RelatedVersion);
 
 public sealed record UnitSummaryDto(Guid Id, string CreditCode, string Name, string UnitType, string RegionCode, string FederationCode, string ContactName);
 
@@ -115,7 +116,12 @@ public sealed record RelatedUnitsChanged(Guid UnitId, string CreditCode, IReadOn
 public sealed record UnitFactsDto(Guid UnitId, string CreditCode, string Name, string RegionCode, string FederationCode, int Version,
     IReadOnlyList<RelatedUnitFact> RelatedUnits, int RelatedVersion);
 
-public sealed record GetUnitFacts(Guid UnitId) : IQuery<UnitFactsDto>;
+/// <summary>
+/// The facts of a unit. Without <paramref name="WithRelatedUnits"/> the list is left empty (its version is still given): for a caller
+/// that first checks whether the list it holds is current, and asks again for it only when not — no read when the unit was already
+/// read in the request.
+/// </summary>
+public sealed record GetUnitFacts(Guid UnitId, bool WithRelatedUnits = true) : IQuery<UnitFactsDto>;
 
 /// <summary>The facts of many units at once (an import's units), in two queries; staff and the system only; unknown ids are left out.</summary>
 public sealed record GetUnitFactsMany(IReadOnlyList<Guid> UnitIds) : IQuery<IReadOnlyList<UnitFactsDto>>;

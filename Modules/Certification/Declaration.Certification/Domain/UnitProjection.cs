@@ -153,12 +153,18 @@ internal sealed class UnitProjection(IDbSession db, TimeProvider clock)
     /// </summary>
     public async Task RefreshAsync(UnitFactsDto unit, CancellationToken ct)
     {
+        if (!await UpsertCurrentAsync(unit, ct)) await ReplaceRelatedAsync(unit.UnitId, unit.RelatedUnits, unit.RelatedVersion, ct);
+    }
+
+    /// <summary>Upserts the unit; whether the related-unit list we hold is as new as <paramref name="unit"/>'s version of it.</summary>
+    public async Task<bool> UpsertCurrentAsync(UnitFactsDto unit, CancellationToken ct)
+    {
         var seen = await db.ExecuteScalarAsync<int?>(UpsertUnit, new
         {
             id = unit.UnitId, creditCode = unit.CreditCode, name = unit.Name, region = unit.RegionCode, federation = unit.FederationCode,
             version = unit.Version, now = clock.GetUtcNow(),
         }, ct);
-        if (seen is null || seen < unit.RelatedVersion) await ReplaceRelatedAsync(unit.UnitId, unit.RelatedUnits, unit.RelatedVersion, ct);
+        return seen >= unit.RelatedVersion;
     }
 }
 

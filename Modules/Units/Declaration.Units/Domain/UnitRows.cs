@@ -9,7 +9,7 @@ internal static class UnitSql
         id, credit_code AS CreditCode, name, unit_type AS UnitType, region_code AS RegionCode, federation_code AS FederationCode,
         tax_authority_code AS TaxAuthorityCode, legal_representative AS LegalRepresentative, legal_phone AS LegalPhone,
         contact_name AS ContactName, contact_mobile AS ContactMobile, address, profile_confirmed_at IS NOT NULL AS ProfileConfirmed,
-        version, updated_at AS UpdatedAt
+        version, updated_at AS UpdatedAt, related_version AS RelatedVersion
         """;
 
     public const string RelatedColumns = """

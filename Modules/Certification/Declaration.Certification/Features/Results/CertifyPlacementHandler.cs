@@ -120,12 +120,20 @@ internal sealed class PlacementFactsStore(ISender sender, IPersonalDataProtector
         };
     }
 
-    /// <summary>The unit as Units has it now, its projection refreshed (once per unit of <paramref name="refreshed"/>).</summary>
+    /// <summary>
+    /// The unit as Units has it now, its projection refreshed (once per unit of <paramref name="refreshed"/>). The related-unit list is
+    /// asked of Units only when ours is behind (nearly never: the unit's facts then cost no read of Units' tables in a request that
+    /// already checked the unit, and one upsert here).
+    /// </summary>
     public async Task<UnitFactsDto> RefreshUnitAsync(Guid unitId, Dictionary<Guid, UnitFactsDto> refreshed, CancellationToken ct)
     {
         if (refreshed.TryGetValue(unitId, out var unit)) return unit;
-        unit = await sender.Send(new GetUnitFacts(unitId), ct);
-        await units.RefreshAsync(unit, ct);
+        unit = await sender.Send(new GetUnitFacts(unitId, WithRelatedUnits: false), ct);
+        if (!await units.UpsertCurrentAsync(unit, ct))
+        {
+            unit = await sender.Send(new GetUnitFacts(unitId), ct);
+            await units.ReplaceRelatedAsync(unit.UnitId, unit.RelatedUnits, unit.RelatedVersion, ct);
+        }
         refreshed[unitId] = unit;
         return unit;
     }

@@ -13,6 +13,8 @@ internal sealed class GetUnitFactsHandler(IDbSession db, UnitAccess access) : IQ
     public async ValueTask<UnitFactsDto> Handle(GetUnitFacts query, CancellationToken ct)
     {
         var unit = await access.LoadAsync(query.UnitId, ct);
+        if (!query.WithRelatedUnits)
+            return new UnitFactsDto(unit.Id, unit.CreditCode, unit.Name, unit.RegionCode, unit.FederationCode, unit.Version, [], unit.RelatedVersion);
         // The related units and the version of their list in one statement (one row with NULLs when there are none).
         var rows = await db.QueryAsync<(int RelatedVersion, string? RelatedCreditCode, string? RelationType, DateOnly? ValidFrom, DateOnly? ValidTo)>("""
             SELECT u.related_version, r.related_credit_code, r.relation_type, r.valid_from, r.valid_to
