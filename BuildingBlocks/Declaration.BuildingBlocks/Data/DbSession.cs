@@ -29,9 +29,10 @@ public interface IDbSession
     /// A write whose outcome nobody reads (an audit entry, an outbox row), in the current transaction: queued and sent in one round trip
     /// with the others queued, before the next statement of this session or the commit — the order of the session's statements is
     /// kept, and a rollback drops them with the rest. Queued at the end, they travel with the COMMIT itself. Outside a transaction it
-    /// runs at once.
+    /// runs at once. <paramref name="failure"/> may turn the statement's own error into the one the caller would have thrown (it must
+    /// recognise its statement's error by the constraint it names).
     /// </summary>
-    Task DeferAsync(NpgsqlBatchCommand command, CancellationToken ct);
+    Task DeferAsync(NpgsqlBatchCommand command, CancellationToken ct, Func<PostgresException, Exception?>? failure = null);
 
     /// <summary>
     /// Lets this session's statements run up to <see cref="DatabaseOptions.LongCommandTimeout"/> instead of
@@ -55,6 +56,7 @@ internal sealed class DbSession(NpgsqlDataSource dataSource, IOptions<DatabaseOp
     private NpgsqlConnection? _connection;
     private readonly List<Action> _afterCommit = [];
     private readonly List<NpgsqlBatchCommand> _deferred = [];
+    private readonly Dictionary<NpgsqlBatchCommand, Func<PostgresException, Exception?>> _failures = [];
 
     private TimeSpan _timeout = options.Value.CommandTimeout;
 
@@ -75,19 +77,34 @@ internal sealed class DbSession(NpgsqlDataSource dataSource, IOptions<DatabaseOp
         return _connection;
     }
 
-    public async Task DeferAsync(NpgsqlBatchCommand command, CancellationToken ct)
+    public async Task DeferAsync(NpgsqlBatchCommand command, CancellationToken ct, Func<PostgresException, Exception?>? failure = null)
     {
         _deferred.Add(command);
+        if (failure is not null) _failures[command] = failure;
         if (Transaction is null) await FlushAsync(ct);
     }
 
     private async Task FlushAsync(CancellationToken ct)
     {
         var commands = _deferred.ToArray();
+        var failures = new Dictionary<NpgsqlBatchCommand, Func<PostgresException, Exception?>>(_failures);
         _deferred.Clear();
+        _failures.Clear();
         await using var batch = new NpgsqlBatch(_connection ?? await ConnectionAsync(ct), Transaction) { Timeout = TimeoutSeconds };
         foreach (var command in commands) batch.BatchCommands.Add(command);
-        await batch.ExecuteNonQueryAsync(ct);
+        try
+        {
+            await batch.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException ex) when (Translate(ex) is { } translated)
+        {
+            throw translated;
+        }
+
+        // Npgsql does not say which command of the batch failed: each queued command's own reading of the error is asked, in order
+        // (a reading names its constraint, so it answers only for its own statement).
+        Exception? Translate(PostgresException ex) =>
+            commands.Select(c => failures.TryGetValue(c, out var translate) ? translate(ex) : null).FirstOrDefault(t => t is not null);
     }
 
     private async Task<CommandDefinition> Command(string sql, object? param, CancellationToken ct)
@@ -160,6 +177,7 @@ internal sealed class DbSession(NpgsqlDataSource dataSource, IOptions<DatabaseOp
     {
         _afterCommit.Clear();
         _deferred.Clear();
+        _failures.Clear();
         if (Transaction is null) return;
         try { await Transaction.RollbackAsync(ct); }
         catch (Exception ex) when (ex is ObjectDisposedException or InvalidOperationException or NpgsqlException)

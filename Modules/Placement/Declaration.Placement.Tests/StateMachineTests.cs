@@ -47,6 +47,68 @@ public sealed class StateMachineTests
     }
 
     [Test]
+    public async Task Declaring_AuditsTheRowAsTheTableHoldsIt_AndAnswersItsVersion()
+    {
+        // The insert is not read back: the audited row and the answered version are built from what was inserted.
+        var (a, _) = await Seed.UnitsAsync(App);
+        var saved = await App.SendAsync(TestUsers.Employer(a.Id), Seed.Declare(a.Id) with { MonthlyWage = 5000m, Phone = " 13800000000 " });
+        var same = await Seed.DbAsync(App, db => db.QuerySingleAsync<(int Version, int Differences)>("""
+            SELECT p.version,
+                   (a.after->>'monthlyWage' IS DISTINCT FROM p.monthly_wage::text)::int + (a.after->>'idNumber' IS DISTINCT FROM p.id_number_masked)::int
+                 + (a.after->>'name' IS DISTINCT FROM p.name_masked)::int + (a.after->>'phone' IS DISTINCT FROM overlay(p.phone placing '****' from 4))::int
+                 + (a.after->>'state' IS DISTINCT FROM p.state)::int + ((a.after->>'version')::int IS DISTINCT FROM p.version)::int
+                 + ((a.after->>'employmentStart')::date IS DISTINCT FROM p.employment_start)::int + ((a.after->>'category')::int IS DISTINCT FROM p.category)::int
+                 + ((a.after->>'level')::int IS DISTINCT FROM p.level)::int + (a.after->>'certificateType' IS DISTINCT FROM p.certificate_type)::int
+                 + (jsonb_array_length(a.after->'disputedMonths') IS DISTINCT FROM cardinality(p.disputed_months))::int
+            FROM placement.placement p JOIN platform.audit_log a ON a.entity_id = p.id::text AND a.action = '添加残疾人'
+            WHERE p.id = @PlacementId
+            """, saved, CancellationToken.None));
+        Assert.Multiple(() =>
+        {
+            Assert.That(same.Differences, Is.EqualTo(0));
+            Assert.That(saved.Version, Is.EqualTo(same.Version));
+        });
+    }
+
+    [Test]
+    public async Task DeclaringAPersonAnotherRequestIsDeclaringAtTheSameInstant_IsRefusedAsADuplicate_NotAnError()
+    {
+        // Both pass the early check; the row of the other request (held uncommitted here) makes this one's insert wait at its COMMIT,
+        // then fail on the unique key: the clerk gets the duplicate message, and nothing of this request is saved.
+        var (a, b) = await Seed.UnitsAsync(App);
+        var other = await App.SendAsync(TestUsers.Employer(b.Id), Seed.Declare(b.Id));
+        var dataSource = App.Services.GetRequiredService<Npgsql.NpgsqlDataSource>();
+        await using var blocker = await dataSource.OpenConnectionAsync();
+        await using var tx = await blocker.BeginTransactionAsync();
+        await using (var copy = new Npgsql.NpgsqlBatch(blocker, tx)
+        {
+            BatchCommands =
+            {
+                new("CREATE TEMP TABLE twin ON COMMIT DROP AS SELECT * FROM placement.placement WHERE id = $1") { Parameters = { new() { Value = other.PlacementId } } },
+                new("UPDATE twin SET id = gen_random_uuid(), unit_id = $1") { Parameters = { new() { Value = a.Id } } },
+                new("INSERT INTO placement.placement SELECT * FROM twin"),
+            },
+        })
+            await copy.ExecuteNonQueryAsync();
+        var declaring = App.SendAsync(TestUsers.Employer(a.Id), Seed.Declare(a.Id));
+        for (var i = 0; i < 200 && !declaring.IsCompleted; i++)
+        {
+            await using var waits = new Npgsql.NpgsqlCommand("SELECT count(*) FROM pg_locks WHERE NOT granted", blocker, tx);
+            if ((long)(await waits.ExecuteScalarAsync())! > 0) break;
+            await Task.Delay(50);
+        }
+        await tx.CommitAsync();
+        var ex = await Assert.ThrowsAsync<InputException>(() => declaring);
+        var facts = await Seed.DbAsync(App, db => db.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM certification.placement WHERE unit_id = @Id", a, CancellationToken.None));
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.Errors["IdNumber"], Has.Some.Contains("不能重复登记"));
+            Assert.That(facts, Is.EqualTo(0), "the certification facts of the refused declaration are rolled back with it");
+        });
+    }
+
+    [Test]
     public async Task Declaring_SavesADraft_AndCertifiesTwelveMonthsAtOnce()
     {
         var (unitId, saved) = await DeclaredAsync();

@@ -49,38 +49,41 @@ internal sealed class PlacementWriter(IDbSession db, IPersonalDataProtector prot
         return row.UnitCurrent;
     }
 
+    /// <summary>The unique key of a person in a unit's year (<c>UNIQUE (unit_id, business_year, id_number_index)</c>).</summary>
+    private const string PersonKey = "placement_unit_id_business_year_id_number_index_key";
+
     public static InputException Duplicate(string idNumber, int businessYear) =>
         new("IdNumber", $"公民身份号码为 {Masking.IdNumber(idNumber)} 的人员已在本单位{businessYear}年度登记，同一人员在同一业务年度不能重复登记；如需修改请在列表中点击“重新登记”");
 
     /// <summary>
     /// Inserts a new placement with its automatic result already known (Certification certified its facts first, in this
     /// transaction): the row is written once, and the table's statement triggers (queue and unit stamps, queue counts) run once.
+    /// Nothing is read back: the insert travels with the session's next round trip (the COMMIT, with the audit entry and the event),
+    /// and the row is what was inserted (a person declared meanwhile by another request still fails as a duplicate, at the commit).
     /// </summary>
     public async Task<PlacementRow> InsertAsync(Guid id, UnitDto unit, PlacementFields f, PlacementState state, ResultSummary result, CancellationToken ct)
     {
         var (category, level) = f.CategoryAndLevel;
-        PlacementRow row;
-        try
+        var now = clock.GetUtcNow();
+        now = now.AddTicks(-(now.Ticks % 10)); // PostgreSQL keeps microseconds
+        var values = Values(f);
+        await db.DeferAsync(BatchCommands.Create("""
+            INSERT INTO placement.placement AS p (id, unit_id, credit_code, business_year, id_number_enc, id_number_index, id_number_masked, name_enc,
+                name_masked, certificate_type, certificate_number_enc, category, level, employment_start, employment_end, contract_type, contract_start,
+                contract_end, monthly_wage, retirement_base_50, phone, facts_hash, state, created_at, updated_at,
+                qualifying_months, person_months, has_flags, all_clean, result_version)
+            VALUES (@id, @unitId, @creditCode, @BusinessYear, @idEnc, @idIndex, @idMasked, @nameEnc, @nameMasked, @CertificateType, @certEnc, @category, @level,
+                @EmploymentStart, @EmploymentEnd, @ContractType, @ContractStart, @ContractEnd, @MonthlyWage, @RetirementBase50, @phone, @factsHash, @state, @now, @now,
+                @q, @pm, @flagged, @clean, @resultVersion)
+            """, new
         {
-            row = await db.QuerySingleAsync<PlacementRow>($"""
-                INSERT INTO placement.placement AS p (id, unit_id, credit_code, business_year, id_number_enc, id_number_index, id_number_masked, name_enc,
-                    name_masked, certificate_type, certificate_number_enc, category, level, employment_start, employment_end, contract_type, contract_start,
-                    contract_end, monthly_wage, retirement_base_50, phone, facts_hash, state, created_at, updated_at,
-                    qualifying_months, person_months, has_flags, all_clean, result_version)
-                VALUES (@id, @unitId, @creditCode, @BusinessYear, @idEnc, @idIndex, @idMasked, @nameEnc, @nameMasked, @CertificateType, @certEnc, @category, @level,
-                    @EmploymentStart, @EmploymentEnd, @ContractType, @ContractStart, @ContractEnd, @MonthlyWage, @RetirementBase50, @phone, @factsHash, @state, @now, @now,
-                    @q, @pm, @flagged, @clean, @resultVersion)
-                RETURNING {PlacementSql.Columns}
-                """, Parameters(f, new
-            {
-                id, unitId = unit.Id, creditCode = unit.CreditCode, category, level, state = state.ToString(), now = clock.GetUtcNow(),
-                q = result.QualifyingMonths, pm = result.PersonMonths, flagged = result.HasFlags, clean = result.AllClean, resultVersion = result.Version,
-            }), ct);
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            throw Duplicate(f.NormalizedIdNumber, f.BusinessYear);
-        }
+            id, unitId = unit.Id, creditCode = unit.CreditCode, category, level, state = state.ToString(), now,
+            q = result.QualifyingMonths, pm = result.PersonMonths, flagged = result.HasFlags, clean = result.AllClean, resultVersion = result.Version,
+        }, values), ct, failure: ex => ex is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: PersonKey } ? Duplicate(f.NormalizedIdNumber, f.BusinessYear) : null);
+        // The row as the table now holds it: its defaults are version 1 and no dispute; numeric(14,2) keeps two decimals.
+        var row = new PlacementRow(id, unit.Id, unit.CreditCode, f.BusinessYear, values.idEnc, values.idMasked, values.nameEnc, values.nameMasked,
+            f.CertificateType, values.certEnc, category, level, f.EmploymentStart, f.EmploymentEnd, f.ContractType, f.ContractStart, f.ContractEnd,
+            decimal.Round(f.MonthlyWage, 2) + 0.00m, f.RetirementBase50, values.phone, state.ToString(), "", null, null, 1, now, null);
         await audit.RecordAsync(Module, "Placement", id.ToString(), unit.Id, "添加残疾人", null, row.AuditView(), ct);
         return row;
     }
@@ -135,14 +138,23 @@ internal sealed class PlacementWriter(IDbSession db, IPersonalDataProtector prot
     private Dapper.DynamicParameters Parameters(PlacementFields f, object extra)
     {
         var p = new Dapper.DynamicParameters(extra);
-        var idNumber = f.NormalizedIdNumber;
-        p.AddDynamicParams(new
-        {
-            f.BusinessYear, idEnc = protector.Encrypt(idNumber), idIndex = protector.BlindIndex(idNumber), idMasked = Masking.IdNumber(idNumber),
-            nameEnc = protector.Encrypt(f.CleanName), nameMasked = Masking.Name(f.CleanName), f.CertificateType,
-            certEnc = protector.Encrypt(f.NormalizedCertificateNumber), f.EmploymentStart, f.EmploymentEnd, f.ContractType, f.ContractStart,
-            f.ContractEnd, f.MonthlyWage, f.RetirementBase50, phone = f.CleanPhone, factsHash = protector.BlindIndex(f.Canonical),
-        });
+        p.AddDynamicParams(Values(f));
         return p;
     }
+
+    /// <summary>The stored form of the declared fields (encrypted, indexed, masked), named as the statements' parameters.</summary>
+    private FieldValues Values(PlacementFields f)
+    {
+        var idNumber = f.NormalizedIdNumber;
+        return new FieldValues(f.BusinessYear, protector.Encrypt(idNumber), protector.BlindIndex(idNumber), Masking.IdNumber(idNumber),
+            protector.Encrypt(f.CleanName), Masking.Name(f.CleanName), f.CertificateType, protector.Encrypt(f.NormalizedCertificateNumber),
+            f.EmploymentStart, f.EmploymentEnd, f.ContractType, f.ContractStart, f.ContractEnd, f.MonthlyWage, f.RetirementBase50, f.CleanPhone,
+            protector.BlindIndex(f.Canonical));
+    }
+
+#pragma warning disable IDE1006 // named as the SQL parameters
+    private sealed record FieldValues(int BusinessYear, byte[] idEnc, byte[] idIndex, string idMasked, byte[] nameEnc, string nameMasked,
+        string CertificateType, byte[] certEnc, DateOnly EmploymentStart, DateOnly? EmploymentEnd, string ContractType, DateOnly ContractStart,
+        DateOnly? ContractEnd, decimal MonthlyWage, bool RetirementBase50, string? phone, byte[] factsHash);
+#pragma warning restore IDE1006
 }
