@@ -283,8 +283,9 @@ internal sealed class ProvinceData(IServiceProvider services, string connectionS
             INSERT INTO annual_review.placement_state (placement_id, unit_id, business_year, state, person_months, event_at, updated_at, version)
             SELECT id, unit_id, business_year, state, CASE WHEN state = 'Confirmed' THEN confirmed_person_months END, updated_at, updated_at, version
             FROM placement.placement;
-            INSERT INTO annual_review.unit_year (unit_id, business_year, state, updated_at)
-            SELECT unit_id, business_year, CASE WHEN bool_and(state = 'Confirmed') THEN 'ReadyToCertify' ELSE 'InProgress' END, max(updated_at)
+            INSERT INTO annual_review.unit_year (unit_id, business_year, state, updated_at, active_placements, confirmed_placements)
+            SELECT unit_id, business_year, CASE WHEN bool_and(state = 'Confirmed') THEN 'ReadyToCertify' ELSE 'InProgress' END, max(updated_at),
+                   count(*) FILTER (WHERE state <> 'Withdrawn'), count(*) FILTER (WHERE state = 'Confirmed')
             FROM annual_review.placement_state GROUP BY unit_id, business_year;
             """, commandTimeout: 0);
     }

@@ -87,10 +87,18 @@ public sealed class ProjectionOrderTests
             FROM annual_review.placement_state WHERE placement_id IN (@p, @q)
             """, new { p, q });
         var year = await App.SendAsync(TestUsers.Employer(a.Id), new Declaration.AnnualReview.Contracts.GetAnnualReviewStatus(a.Id, Year));
+        // The unit-year's kept counts (moved by each applied change, never by a stale or repeated one) equal a count of the placements.
+        var counts = await ScalarAsync<string>("""
+            SELECT y.active_placements || '/' || y.confirmed_placements || ' ' ||
+                   (SELECT count(*) FILTER (WHERE state <> 'Withdrawn') || '/' || count(*) FILTER (WHERE state = 'Confirmed')
+                    FROM annual_review.placement_state s WHERE s.unit_id = y.unit_id AND s.business_year = y.business_year)
+            FROM annual_review.unit_year y WHERE y.unit_id = @Id AND y.business_year = @Year
+            """, new { a.Id, Year });
         Assert.Multiple(() =>
         {
             Assert.That(states, Is.EqualTo("Confirmed:18:7,Withdrawn:-:4"));
             Assert.That(year.State, Is.EqualTo(Declaration.AnnualReview.Contracts.AnnualReviewState.ReadyToCertify));
+            Assert.That(counts, Is.EqualTo("1/1 1/1"));
         });
     }
 

@@ -2,7 +2,6 @@ using Declaration.AnnualReview.Contracts;
 using Declaration.BuildingBlocks.Data;
 using Declaration.BuildingBlocks.Domain;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Declaration.AnnualReview.Domain;
 
@@ -46,39 +45,6 @@ internal sealed class UnitYearStore(IDbSession db, TimeProvider clock)
             FROM annual_review.placement_state
             WHERE unit_id = @unitId AND business_year = @year AND state <> 'Withdrawn'
             """, new { unitId, year }, ct);
-
-    /// <summary>
-    /// Inserts the unit-year when missing and locks its row until the end of the transaction (<c>ON CONFLICT DO UPDATE … WHERE false</c>
-    /// locks the existing row and changes nothing): a statement for the end of a <c>WITH</c>, its arguments SQL expressions.
-    /// </summary>
-    public static string LockSql(string unitId, string year, string now) => $"""
-        INSERT INTO annual_review.unit_year AS y (unit_id, business_year, state, updated_at) VALUES ({unitId}, {year}, 'NotStarted', {now})
-        ON CONFLICT (unit_id, business_year) DO UPDATE SET updated_at = y.updated_at WHERE false
-        """;
-
-    /// <summary>
-    /// After a placement changed, the unit-year's row locked (<see cref="LockSql"/>) in this transaction: a unit-year that is not
-    /// Certified or ReopenRequested takes the state its active placements give — NotStarted without any, ReadyToCertify when all
-    /// are confirmed, InProgress otherwise. Certified and ReopenRequested change only by the unit's and reviewer's acts. One statement,
-    /// counted after the lock was taken (every change committed before it is counted), queued for the session's next round trip.
-    /// </summary>
-    public Task RecomputeLockedAsync(Guid unitId, int year, DateTimeOffset now, CancellationToken ct) =>
-        db.DeferAsync(new NpgsqlBatchCommand("""
-            UPDATE annual_review.unit_year y SET state = d.state, version = y.version + 1, updated_at = $3
-            FROM (SELECT CASE WHEN count(*) = 0 THEN 'NotStarted'
-                              WHEN count(*) = count(*) FILTER (WHERE state = 'Confirmed') THEN 'ReadyToCertify'
-                              ELSE 'InProgress' END AS state
-                  FROM annual_review.placement_state
-                  WHERE unit_id = $1 AND business_year = $2 AND state <> 'Withdrawn') d
-            WHERE y.unit_id = $1 AND y.business_year = $2 AND y.state NOT IN ('Certified', 'ReopenRequested') AND y.state <> d.state
-            """)
-        {
-            Parameters =
-            {
-                new NpgsqlParameter<Guid> { TypedValue = unitId }, new NpgsqlParameter<int> { TypedValue = year },
-                new NpgsqlParameter<DateTimeOffset> { TypedValue = now },
-            },
-        }, ct);
 
     public async Task SetStateAsync(Guid unitId, int year, AnnualReviewState state, CancellationToken ct, Guid? certificateId = null, bool setCertificate = false) =>
         await db.ExecuteAsync($"""

@@ -15,23 +15,49 @@ namespace Declaration.AnnualReview.Features.Projection;
 /// the placement's version after the change; an event not newer than what is stored changes nothing, so out-of-order and repeated
 /// delivery converge on the newest state. Each applied change recomputes the unit-year's derived state.
 /// </summary>
-internal sealed class PlacementProjection(IDbSession db, UnitYearStore store, TimeProvider clock)
+internal sealed class PlacementProjection(IDbSession db, TimeProvider clock)
 {
     public async Task ApplyAsync(IPlacementStateEvent e, int? personMonths, DateTimeOffset occurredAt, CancellationToken ct)
     {
-        // Nothing here is read back, so both statements travel with the inbox's COMMIT: the placement's state with the lock on its
-        // unit-year (the row inserted when missing) — changes of one unit-year's placements queue there — then the unit-year's
-        // state recomputed, counted after the lock was taken (an event older than what is stored changes no count, and no state).
+        // Read back by nobody (they travel with the inbox's COMMIT): first the unit-year's row, inserted when missing, is locked —
+        // every change of one unit-year's placements applies after the one before it committed, so that what the second statement
+        // reads is current; then the placement's state (unless what is stored is newer) and the unit-year's counts moved by the
+        // change from the state the placement had, with the state they derive.
         var now = clock.GetUtcNow();
-        await db.DeferAsync(new NpgsqlBatchCommand($"""
-            WITH applied AS (
+        await db.DeferAsync(new NpgsqlBatchCommand("""
+            INSERT INTO annual_review.unit_year AS y (unit_id, business_year, state, updated_at) VALUES ($1, $2, 'NotStarted', $3)
+            ON CONFLICT (unit_id, business_year) DO UPDATE SET updated_at = y.updated_at WHERE false
+            """)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<Guid> { TypedValue = e.UnitId }, new NpgsqlParameter<int> { TypedValue = e.BusinessYear },
+                new NpgsqlParameter<DateTimeOffset> { TypedValue = now },
+            },
+        }, ct);
+        await db.DeferAsync(new NpgsqlBatchCommand("""
+            WITH old AS (
+                SELECT state FROM annual_review.placement_state WHERE placement_id = $1
+            ), applied AS (
                 INSERT INTO annual_review.placement_state AS s (placement_id, unit_id, business_year, state, person_months, event_at, updated_at, version)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                 ON CONFLICT (placement_id) DO UPDATE SET state = EXCLUDED.state, person_months = EXCLUDED.person_months,
                     event_at = EXCLUDED.event_at, updated_at = EXCLUDED.updated_at, version = EXCLUDED.version
                 WHERE s.version < EXCLUDED.version
+                RETURNING s.state
+            ), delta AS (
+                SELECT (a.state <> 'Withdrawn')::int - coalesce((o.state <> 'Withdrawn')::int, 0) AS active,
+                       (a.state = 'Confirmed')::int - coalesce((o.state = 'Confirmed')::int, 0) AS confirmed
+                FROM applied a LEFT JOIN old o ON true
+            ), counted AS (
+                SELECT y.unit_id, y.business_year, y.state AS was, y.active_placements + d.active AS active, y.confirmed_placements + d.confirmed AS confirmed
+                FROM annual_review.unit_year y CROSS JOIN delta d WHERE y.unit_id = $2 AND y.business_year = $3
             )
-            {UnitYearStore.LockSql("$2", "$3", "$7")}
+            UPDATE annual_review.unit_year y SET active_placements = c.active, confirmed_placements = c.confirmed,
+                state = annual_review.derived_state(c.was, c.active, c.confirmed),
+                version = y.version + (c.was <> annual_review.derived_state(c.was, c.active, c.confirmed))::int,
+                updated_at = CASE WHEN c.was <> annual_review.derived_state(c.was, c.active, c.confirmed) THEN $7 ELSE y.updated_at END
+            FROM counted c WHERE y.unit_id = c.unit_id AND y.business_year = c.business_year
             """)
         {
             Parameters =
@@ -43,7 +69,6 @@ internal sealed class PlacementProjection(IDbSession db, UnitYearStore store, Ti
                 new NpgsqlParameter<int> { TypedValue = e.Version },
             },
         }, ct);
-        await store.RecomputeLockedAsync(e.UnitId, e.BusinessYear, now, ct);
     }
 }
 
