@@ -17,11 +17,11 @@ namespace Declaration.Certification.Features.Results;
 /// <summary>
 /// Step 3: stores the engine's facts of the placement (refreshing the unit's projection from Units) and certifies it set-wise
 /// with the other placements of the same person. Their changed results are announced (CertificationResultChanged); the
-/// placement's own result is the reply, in the caller's transaction. The facts, the engine, the result and the placement's
-/// PlacementCertified travel in one round trip (a declaration waits for it).
+/// placement's own result is the reply, in the caller's transaction. The facts, the engine and the result travel in one round trip
+/// (a declaration waits for it); the events go with the caller's next one.
 /// </summary>
-internal sealed class CertifyPlacementHandler(PlacementFactsStore store, CertificationEngine engine, IOutbox outbox, DeliverySignal signal,
-    IDbSession db, TimeProvider clock) : ICommandHandler<CertifyPlacement, CertificationResultDto>
+internal sealed class CertifyPlacementHandler(PlacementFactsStore store, CertificationEngine engine, IOutbox outbox, TimeProvider clock)
+    : ICommandHandler<CertifyPlacement, CertificationResultDto>
 {
     public async ValueTask<CertificationResultDto> Handle(CertifyPlacement command, CancellationToken ct)
     {
@@ -36,24 +36,19 @@ internal sealed class CertifyPlacementHandler(PlacementFactsStore store, Certifi
             [
                 new EngineCompanion(ResultReader.ResultsCommand([f.PlacementId]),
                     async (r, c) => result = (await ResultReader.ReadResultsAsync(r, [f.PlacementId], c)).FirstOrDefault()),
-                new EngineCompanion(new NpgsqlBatchCommand(CertifiedEvents.Sql("(SELECT @placement AS id)") + " RETURNING 1")
-                {
-                    Parameters =
-                    {
-                        new NpgsqlParameter<Guid>("placement", f.PlacementId), new NpgsqlParameter<DateTimeOffset>("now", now),
-                        new NpgsqlParameter<string>("certifiedType", typeof(PlacementCertified).FullName!),
-                    },
-                }, (_, _) => Task.CompletedTask),
             ]);
-        // A conflict or a blocked unit rolls the whole transaction back (the engine's writes and the event with it).
+        // A conflict or a blocked unit rolls the whole transaction back (the engine's writes with it).
         if (!stored) throw new ConflictException("该申报记录的单位或年度与已登记的不一致");
         if (run.Blocked.FirstOrDefault(b => b.UnitId == f.UnitId) is { } blocked)
             throw new BusinessRuleException("MinimumWageMissing",
                 $"认证无法进行：单位所在地区（{blocked.RegionCode ?? "未知"}）未配置最低工资标准，请联系管理员导入最低工资数据（{blocked.Reason}）");
-        db.AfterCommit(signal.Pulse);
         foreach (var c in run.Changed.Where(c => c.PlacementId != f.PlacementId))
             await outbox.AddAsync(Changed(c), ct);
-        return result ?? throw new InvalidOperationException("The engine wrote no result.");
+        var certified = result ?? throw new InvalidOperationException("The engine wrote no result.");
+        // Queued: it travels with the caller's next round trip (a declaration's COMMIT).
+        await outbox.AddAsync(new PlacementCertified(f.PlacementId, f.UnitId, f.BusinessYear, certified.QualifyingMonths, certified.PersonMonths,
+            certified.HasFlags, certified.Version), ct);
+        return certified;
     }
 
     public static CertificationResultChanged Changed(ChangedPlacement c) =>
