@@ -1,0 +1,84 @@
+using Declaration.BuildingBlocks.Data;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using static Declaration.StatelessTests.TwoInstances;
+
+namespace Declaration.StatelessTests;
+
+/// <summary>
+/// <see cref="IDbSession.DeferAsync"/>: a queued write keeps its place among the session's statements, goes with the COMMIT when
+/// queued last, and is dropped by a rollback; outside a transaction it runs at once.
+/// </summary>
+public sealed class DeferredWriteTests
+{
+    [SetUp]
+    public Task ResetAsync() => A.ResetAsync();
+
+    private static NpgsqlBatchCommand Stamp(Guid unit) =>
+        new("INSERT INTO platform.unit_change (unit_id, n) VALUES ($1, 1)") { Parameters = { new NpgsqlParameter<Guid> { TypedValue = unit } } };
+
+    private static Task<long> CountAsync(IDbSession db, Guid unit) =>
+        db.ExecuteScalarAsync<long>("SELECT count(*) FROM platform.unit_change WHERE unit_id = @unit", new { unit }, CancellationToken.None);
+
+    [Test]
+    public async Task AQueuedWrite_IsSeenByTheSessionsNextStatement_AndGoesWithTheCommit()
+    {
+        var (first, last) = (Guid.NewGuid(), Guid.NewGuid());
+        var (seenInside, committed, afterCommitRan) = await InScopeAsync(A.Services, async sp =>
+        {
+            var db = sp.GetRequiredService<IDbSession>();
+            var ran = false;
+            await db.BeginAsync(CancellationToken.None);
+            await db.DeferAsync(Stamp(first), CancellationToken.None);
+            var seen = await CountAsync(db, first);
+            await db.DeferAsync(Stamp(last), CancellationToken.None);
+            db.AfterCommit(() => ran = true);
+            await db.CommitAsync(CancellationToken.None);
+            return (seen, await CountAsync(db, last), ran);
+        });
+        Assert.Multiple(() =>
+        {
+            Assert.That(seenInside, Is.EqualTo(1), "queued before the read, sent before it");
+            Assert.That(committed, Is.EqualTo(1), "queued last, committed with the COMMIT");
+            Assert.That(afterCommitRan, Is.True);
+        });
+    }
+
+    [Test]
+    public async Task AQueuedWrite_IsDroppedByARollback_AndRunsAtOnceOutsideATransaction()
+    {
+        var (rolledBack, alone) = (Guid.NewGuid(), Guid.NewGuid());
+        var counts = await InScopeAsync(A.Services, async sp =>
+        {
+            var db = sp.GetRequiredService<IDbSession>();
+            await db.BeginAsync(CancellationToken.None);
+            await db.DeferAsync(Stamp(rolledBack), CancellationToken.None);
+            await db.RollbackAsync(CancellationToken.None);
+            await db.DeferAsync(Stamp(alone), CancellationToken.None);
+            return (await CountAsync(db, rolledBack), await CountAsync(db, alone));
+        });
+        Assert.That(counts, Is.EqualTo((0L, 1L)));
+    }
+
+    [Test]
+    public async Task AFailingQueuedWrite_FailsTheCommit_AndTheTransactionRollsBack()
+    {
+        var kept = Guid.NewGuid();
+        var (failed, count) = await InScopeAsync(A.Services, async sp =>
+        {
+            var db = sp.GetRequiredService<IDbSession>();
+            await db.BeginAsync(CancellationToken.None);
+            await db.DeferAsync(Stamp(kept), CancellationToken.None);
+            await db.DeferAsync(new NpgsqlBatchCommand("INSERT INTO platform.unit_change (unit_id, n) VALUES (NULL, 1)"), CancellationToken.None);
+            Exception? error = null;
+            try { await db.CommitAsync(CancellationToken.None); }
+            catch (PostgresException ex) { error = ex; await db.RollbackAsync(CancellationToken.None); }
+            return (error, await CountAsync(db, kept));
+        });
+        Assert.Multiple(() =>
+        {
+            Assert.That(failed, Is.InstanceOf<PostgresException>());
+            Assert.That(count, Is.EqualTo(0), "the write queued before the failing one is rolled back with it");
+        });
+    }
+}
