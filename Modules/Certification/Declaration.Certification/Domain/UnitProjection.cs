@@ -19,15 +19,14 @@ internal sealed class UnitProjection(IDbSession db, TimeProvider clock)
     /// The upsert; its one value is the version of the related-unit list stored before it (NULL when the unit was not stored yet),
     /// so that the synchronous refresh knows in the same round trip whether the list is behind.
     /// </summary>
-    private const string UpsertUnit = """
+    private static readonly string UpsertUnit = $"""
         WITH old AS (SELECT region_code, related_version FROM certification.unit WHERE id = @id),
         up AS (
             -- Nothing is proposed when the stored row is newer or the same: an upsert that updates nothing would still lock the row
             -- (and every certification of the unit's placements would wait for the others' transactions).
             INSERT INTO certification.unit AS u (id, credit_code, name, region_code, federation_code, version, updated_at)
             SELECT @id, @creditCode, @name, @region, @federation, @version, @now
-            WHERE NOT EXISTS (SELECT 1 FROM certification.unit s WHERE s.id = @id AND (s.version > @version
-                OR (s.credit_code, s.name, s.region_code, s.federation_code, s.version) IS NOT DISTINCT FROM (@creditCode, @name, @region, @federation, @version)))
+            WHERE NOT EXISTS (SELECT 1 FROM certification.unit s WHERE {Current})
             ON CONFLICT (id) DO UPDATE SET credit_code = EXCLUDED.credit_code, name = EXCLUDED.name, region_code = EXCLUDED.region_code,
                 federation_code = EXCLUDED.federation_code, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
             WHERE u.version <= EXCLUDED.version
@@ -156,16 +155,27 @@ internal sealed class UnitProjection(IDbSession db, TimeProvider clock)
         if (!await UpsertCurrentAsync(unit, ct)) await ReplaceRelatedAsync(unit.UnitId, unit.RelatedUnits, unit.RelatedVersion, ct);
     }
 
-    /// <summary>Upserts the unit; whether the related-unit list we hold is as new as <paramref name="unit"/>'s version of it.</summary>
+    /// <summary>
+    /// Upserts the unit; whether the related-unit list we hold is as new as <paramref name="unit"/>'s version of it. Nearly always the
+    /// stored row is this one: a plain read answers both (the upsert, even writing nothing, would fire the table's statement triggers).
+    /// </summary>
     public async Task<bool> UpsertCurrentAsync(UnitFactsDto unit, CancellationToken ct)
     {
-        var seen = await db.ExecuteScalarAsync<int?>(UpsertUnit, new
+        var args = new
         {
             id = unit.UnitId, creditCode = unit.CreditCode, name = unit.Name, region = unit.RegionCode, federation = unit.FederationCode,
             version = unit.Version, now = clock.GetUtcNow(),
-        }, ct);
+        };
+        var seen = await db.ExecuteScalarAsync<int?>($"SELECT s.related_version FROM certification.unit s WHERE {Current}", args, ct)
+                   ?? await db.ExecuteScalarAsync<int?>(UpsertUnit, args, ct);
         return seen >= unit.RelatedVersion;
     }
+
+    /// <summary>The stored row <c>s</c> is newer than, or the same as, the one proposed.</summary>
+    private const string Current = """
+        s.id = @id AND (s.version > @version
+            OR (s.credit_code, s.name, s.region_code, s.federation_code, s.version) IS NOT DISTINCT FROM (@creditCode, @name, @region, @federation, @version))
+        """;
 }
 
 internal sealed class UnitProfileChangedHandler(UnitProjection units) : IIntegrationEventHandler<UnitProfileChanged>
