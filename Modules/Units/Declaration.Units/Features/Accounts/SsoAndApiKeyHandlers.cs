@@ -1,12 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
+using Dapper;
 using Declaration.BuildingBlocks.Application;
 using Declaration.BuildingBlocks.Audit;
 using Declaration.BuildingBlocks.Data;
 using Declaration.BuildingBlocks.Domain;
 using Declaration.BuildingBlocks.Errors;
 using Declaration.Units.Contracts;
-using Dapper;
 using Declaration.Units.Domain;
 using FluentValidation;
 using Mediator;
