@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Declaration.BuildingBlocks.Application;
 using Declaration.BuildingBlocks.Data;
-using Npgsql;
 
 namespace Declaration.BuildingBlocks.Audit;
 
@@ -27,22 +26,18 @@ internal sealed class AuditLog(IDbSession db, ICurrentUser user, TimeProvider cl
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The entry travels with the session's next round trip (the commit at the latest): nothing reads it back.</summary>
-    public Task RecordAsync(string module, string entityType, string entityId, Guid? unitId, string action, object? before, object? after, CancellationToken ct)
-    {
-        static NpgsqlParameter Text(string? value) => new() { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value };
-        return db.DeferAsync(new NpgsqlBatchCommand("""
+    public Task RecordAsync(string module, string entityType, string entityId, Guid? unitId, string action, object? before, object? after, CancellationToken ct) =>
+        db.DeferAsync(BatchCommands.Create("""
             INSERT INTO platform.audit_log (at, module, entity_type, entity_id, unit_id, action, actor_id, actor_name, actor_role, ip, before, after)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb)
-            """)
-        {
-            Parameters =
+            VALUES (@at, @module, @entityType, @entityId, @unitId, @action, @actorId, @actorName, @actorRole, @ip, @before::jsonb, @after::jsonb)
+            """,
+            new
             {
-                new NpgsqlParameter<DateTimeOffset> { TypedValue = clock.GetUtcNow() }, Text(module), Text(entityType), Text(entityId),
-                new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid, Value = unitId is { } u ? u : DBNull.Value }, Text(action),
-                Text(user.UserId), Text(user.UserName), Text(user.Role.ToString()), Text(user.IpAddress), Text(AuditJson(before)), Text(AuditJson(after)),
-            },
-        }, ct);
-    }
+                at = clock.GetUtcNow(), module, entityType, entityId, unitId, action, actorId = user.UserId, actorName = user.UserName,
+                actorRole = user.Role.ToString(), ip = user.IpAddress,
+                before = AuditJson(before),
+                after = AuditJson(after),
+            }), ct);
 
     public Task<int> RecordSetAsync(string module, string entityType, string rowsSql, object? param, CancellationToken ct)
     {

@@ -63,10 +63,8 @@ public sealed class InboxProcessor(NpgsqlDataSource dataSource, IServiceScopeFac
                 if (_faultRate > 0 && Random.Shared.NextDouble() < _faultRate)
                     throw new InjectedFaultException($"injected failure delivering {row.Type} to {row.Consumer}");
                 // The mark travels with the COMMIT (one round trip).
-                await db.DeferAsync(new NpgsqlBatchCommand($"UPDATE {schema}.inbox SET processed_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
-                {
-                    Parameters = { new NpgsqlParameter<DateTimeOffset> { TypedValue = clock.GetUtcNow() }, new NpgsqlParameter<long> { TypedValue = row.Id } },
-                }, ct);
+                await db.DeferAsync(BatchCommands.Create($"UPDATE {schema}.inbox SET processed_at = @now, attempts = attempts + 1, last_error = NULL WHERE id = @Id",
+                    new { row.Id, now = clock.GetUtcNow() }), ct);
                 await db.CommitAsync(ct);
                 return true;
             }

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Declaration.BuildingBlocks.Data;
-using Npgsql;
 
 namespace Declaration.BuildingBlocks.Messaging;
 
@@ -18,15 +17,8 @@ internal sealed class Outbox(IDbSession db, EventTypeMap types, DeliverySignal s
         var schema = types.SchemaOf(@event.GetType());
         var stamped = @event.OccurredAt == default ? @event with { OccurredAt = clock.GetUtcNow() } : @event;
         // Nothing reads the row back: it travels with the session's next round trip (the commit at the latest).
-        await db.DeferAsync(new NpgsqlBatchCommand($"INSERT INTO {schema}.outbox (id, type, payload, occurred_at) VALUES ($1, $2, $3::jsonb, $4)")
-        {
-            Parameters =
-            {
-                new NpgsqlParameter<Guid> { TypedValue = stamped.Id }, new NpgsqlParameter<string> { TypedValue = types.NameOf(stamped.GetType()) },
-                new NpgsqlParameter<string> { TypedValue = JsonSerializer.Serialize(stamped, stamped.GetType(), EventTypeMap.Json) },
-                new NpgsqlParameter<DateTimeOffset> { TypedValue = stamped.OccurredAt },
-            },
-        }, ct);
+        await db.DeferAsync(BatchCommands.Create($"INSERT INTO {schema}.outbox (id, type, payload, occurred_at) VALUES (@Id, @Type, @Payload::jsonb, @OccurredAt)",
+            new { stamped.Id, Type = types.NameOf(stamped.GetType()), Payload = types.Serialize(stamped), stamped.OccurredAt }), ct);
         db.AfterCommit(signal.Pulse);
     }
 }

@@ -147,15 +147,6 @@ internal sealed class UnitProjection(IDbSession db, TimeProvider clock)
     }
 
     /// <summary>
-    /// The synchronous refresh: the unit and its related units as Units has them now (with their versions). One round trip when the
-    /// stored list is current (nearly always): the upsert answers with the stored list's version.
-    /// </summary>
-    public async Task RefreshAsync(UnitFactsDto unit, CancellationToken ct)
-    {
-        if (!await UpsertCurrentAsync(unit, ct)) await ReplaceRelatedAsync(unit.UnitId, unit.RelatedUnits, unit.RelatedVersion, ct);
-    }
-
-    /// <summary>
     /// Upserts the unit; whether the related-unit list we hold is as new as <paramref name="unit"/>'s version of it. Nearly always the
     /// stored row is this one: a plain read answers both (the upsert, even writing nothing, would fire the table's statement triggers).
     /// </summary>

@@ -25,10 +25,7 @@ internal sealed class PlacementWriter(IDbSession db, IPersonalDataProtector prot
 
     public async Task EnsureNotDuplicateAsync(Guid unitId, int businessYear, string idNumber, Guid? except, CancellationToken ct)
     {
-        var exists = await db.ExecuteScalarAsync<bool>("""
-            SELECT EXISTS (SELECT 1 FROM placement.placement
-                           WHERE unit_id = @unitId AND business_year = @businessYear AND id_number_index = @index AND (@except::uuid IS NULL OR id <> @except))
-            """, new { unitId, businessYear, index = protector.BlindIndex(idNumber), except }, ct);
+        var exists = await db.ExecuteScalarAsync<bool>($"SELECT EXISTS ({Declared})", new { unitId, businessYear, index = protector.BlindIndex(idNumber), except }, ct);
         if (exists) throw Duplicate(idNumber, businessYear);
     }
 
@@ -40,14 +37,18 @@ internal sealed class PlacementWriter(IDbSession db, IPersonalDataProtector prot
     public async Task<bool> CheckNewDeclarationAsync(UnitDto unit, int businessYear, string idNumber, CancellationToken ct)
     {
         var p = new Dapper.DynamicParameters(Features.Projections.UnitProjection.CurrentArgs(unit));
-        p.AddDynamicParams(new { businessYear, index = protector.BlindIndex(idNumber) });
-        var row = await db.QuerySingleAsync<(bool UnitCurrent, bool Duplicate)>($"""
-            SELECT EXISTS ({Features.Projections.UnitProjection.Current}) AS unit_current,
-                   EXISTS (SELECT 1 FROM placement.placement WHERE unit_id = @id AND business_year = @businessYear AND id_number_index = @index) AS duplicate
-            """, p, ct);
+        p.AddDynamicParams(new { unitId = unit.Id, businessYear, index = protector.BlindIndex(idNumber), except = (Guid?)null });
+        var row = await db.QuerySingleAsync<(bool UnitCurrent, bool Duplicate)>(
+            $"SELECT EXISTS ({Features.Projections.UnitProjection.Current}) AS unit_current, EXISTS ({Declared}) AS duplicate", p, ct);
         if (row.Duplicate) throw Duplicate(idNumber, businessYear);
         return row.UnitCurrent;
     }
+
+    /// <summary>The person (<c>@index</c>) is declared in the unit's year, by a placement other than <c>@except</c> (NULL: any).</summary>
+    private const string Declared = """
+        SELECT 1 FROM placement.placement
+        WHERE unit_id = @unitId AND business_year = @businessYear AND id_number_index = @index AND (@except::uuid IS NULL OR id <> @except)
+        """;
 
     /// <summary>The unique key of a person in a unit's year (<c>UNIQUE (unit_id, business_year, id_number_index)</c>).</summary>
     private const string PersonKey = "placement_unit_id_business_year_id_number_index_key";

@@ -6,7 +6,6 @@ using Declaration.BuildingBlocks.Errors;
 using Declaration.BuildingBlocks.Messaging;
 using Declaration.Placement.Contracts;
 using Mediator;
-using Npgsql;
 
 namespace Declaration.AnnualReview.Features.Projection;
 
@@ -23,24 +22,20 @@ internal sealed class PlacementProjection(IDbSession db, TimeProvider clock)
         // every change of one unit-year's placements applies after the one before it committed, so that what the second statement
         // reads is current; then the placement's state (unless what is stored is newer) and the unit-year's counts moved by the
         // change from the state the placement had, with the state they derive.
-        var now = clock.GetUtcNow();
-        await db.DeferAsync(new NpgsqlBatchCommand("""
-            INSERT INTO annual_review.unit_year AS y (unit_id, business_year, state, updated_at) VALUES ($1, $2, 'NotStarted', $3)
-            ON CONFLICT (unit_id, business_year) DO UPDATE SET updated_at = y.updated_at WHERE false
-            """)
+        var args = new
         {
-            Parameters =
-            {
-                new NpgsqlParameter<Guid> { TypedValue = e.UnitId }, new NpgsqlParameter<int> { TypedValue = e.BusinessYear },
-                new NpgsqlParameter<DateTimeOffset> { TypedValue = now },
-            },
-        }, ct);
-        await db.DeferAsync(new NpgsqlBatchCommand("""
+            e.PlacementId, e.UnitId, e.BusinessYear, e.Version, state = e.State?.ToString() ?? "Withdrawn", personMonths, occurredAt, now = clock.GetUtcNow(),
+        };
+        await db.DeferAsync(BatchCommands.Create("""
+            INSERT INTO annual_review.unit_year AS y (unit_id, business_year, state, updated_at) VALUES (@UnitId, @BusinessYear, 'NotStarted', @now)
+            ON CONFLICT (unit_id, business_year) DO UPDATE SET updated_at = y.updated_at WHERE false
+            """, new { e.UnitId, e.BusinessYear, args.now }), ct);
+        await db.DeferAsync(BatchCommands.Create("""
             WITH old AS (
-                SELECT state FROM annual_review.placement_state WHERE placement_id = $1
+                SELECT state FROM annual_review.placement_state WHERE placement_id = @PlacementId
             ), applied AS (
                 INSERT INTO annual_review.placement_state AS s (placement_id, unit_id, business_year, state, person_months, event_at, updated_at, version)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                VALUES (@PlacementId, @UnitId, @BusinessYear, @state, @personMonths, @occurredAt, @now, @Version)
                 ON CONFLICT (placement_id) DO UPDATE SET state = EXCLUDED.state, person_months = EXCLUDED.person_months,
                     event_at = EXCLUDED.event_at, updated_at = EXCLUDED.updated_at, version = EXCLUDED.version
                 WHERE s.version < EXCLUDED.version
@@ -51,24 +46,14 @@ internal sealed class PlacementProjection(IDbSession db, TimeProvider clock)
                 FROM applied a LEFT JOIN old o ON true
             ), counted AS (
                 SELECT y.unit_id, y.business_year, y.state AS was, y.active_placements + d.active AS active, y.confirmed_placements + d.confirmed AS confirmed
-                FROM annual_review.unit_year y CROSS JOIN delta d WHERE y.unit_id = $2 AND y.business_year = $3
+                FROM annual_review.unit_year y CROSS JOIN delta d WHERE y.unit_id = @UnitId AND y.business_year = @BusinessYear
+            ), derived AS (
+                SELECT c.*, annual_review.derived_state(c.was, c.active, c.confirmed) AS becomes FROM counted c
             )
-            UPDATE annual_review.unit_year y SET active_placements = c.active, confirmed_placements = c.confirmed,
-                state = annual_review.derived_state(c.was, c.active, c.confirmed),
-                version = y.version + (c.was <> annual_review.derived_state(c.was, c.active, c.confirmed))::int,
-                updated_at = CASE WHEN c.was <> annual_review.derived_state(c.was, c.active, c.confirmed) THEN $7 ELSE y.updated_at END
-            FROM counted c WHERE y.unit_id = c.unit_id AND y.business_year = c.business_year
-            """)
-        {
-            Parameters =
-            {
-                new NpgsqlParameter<Guid> { TypedValue = e.PlacementId }, new NpgsqlParameter<Guid> { TypedValue = e.UnitId },
-                new NpgsqlParameter<int> { TypedValue = e.BusinessYear }, new NpgsqlParameter<string> { TypedValue = e.State?.ToString() ?? "Withdrawn" },
-                new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer, Value = personMonths is { } pm ? pm : DBNull.Value },
-                new NpgsqlParameter<DateTimeOffset> { TypedValue = occurredAt }, new NpgsqlParameter<DateTimeOffset> { TypedValue = now },
-                new NpgsqlParameter<int> { TypedValue = e.Version },
-            },
-        }, ct);
+            UPDATE annual_review.unit_year y SET active_placements = c.active, confirmed_placements = c.confirmed, state = c.becomes,
+                version = y.version + (c.was <> c.becomes)::int, updated_at = CASE WHEN c.was <> c.becomes THEN @now ELSE y.updated_at END
+            FROM derived c WHERE y.unit_id = c.unit_id AND y.business_year = c.business_year
+            """, args), ct);
     }
 }
 

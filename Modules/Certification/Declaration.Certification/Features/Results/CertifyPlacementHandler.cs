@@ -56,23 +56,6 @@ internal sealed class CertifyPlacementHandler(PlacementFactsStore store, Certifi
 }
 
 /// <summary>
-/// PlacementCertified for each placement of a set (<c>source</c>: rows with an <c>id</c> column), written into the outbox by one
-/// statement from the stored results (parameters <c>@now</c>, <c>@certifiedType</c>): the same payload as the event serialized.
-/// </summary>
-internal static class CertifiedEvents
-{
-    public static string Sql(string source) => $"""
-        INSERT INTO certification.outbox (id, type, payload, occurred_at)
-        SELECT e.event_id, @certifiedType, jsonb_build_object('id', e.event_id, 'occurredAt', @now, 'placementId', e.id, 'unitId', e.unit_id,
-            'businessYear', e.business_year, 'qualifyingMonths', e.q, 'personMonths', e.pm, 'hasFlags', e.flagged, 'resultVersion', e.version), @now
-        FROM (SELECT gen_random_uuid() AS event_id, p.id, p.unit_id, p.business_year, bit_count(m.qualifies::bit(12))::int AS q,
-                     (bit_count(m.qualifies::bit(12)) + bit_count((m.qualifies & m.severe)::bit(12)))::int AS pm, m.via_related_unit <> 0 AS flagged, m.version
-              FROM {source} s JOIN certification.placement p ON p.id = s.id JOIN certification.placement_months m ON m.placement_id = s.id
-              ORDER BY s.id) e
-        """;
-}
-
-/// <summary>
 /// Stores a placement's engine facts (refreshing the unit's projection from Units' Contracts once per unit, so certification never
 /// depends on event timing). New facts unlock a locked result. The caller runs the engine.
 /// </summary>
@@ -86,8 +69,7 @@ internal sealed class PlacementFactsStore(ISender sender, IPersonalDataProtector
     {
         var id = Identifiers.NormalizeIdNumber(f.IdNumber);
         if (Identifiers.CheckIdNumber(id, DateOnly.MaxValue) is { } error) throw new InvalidOperationException($"Placement {f.PlacementId}: {error}");
-        static NpgsqlParameter Date(string name, DateOnly? value) => new(name, NpgsqlDbType.Date) { Value = value is { } d ? d : DBNull.Value };
-        return new NpgsqlBatchCommand("""
+        return BatchCommands.Create("""
             INSERT INTO certification.placement AS p (id, unit_id, credit_code, business_year, id_hash, employment_start, employment_end, contract_type,
                 contract_start, contract_end, contract_ok, monthly_wage, retirement_base50, age16_month, retirement_month, locked, updated_at)
             VALUES (@id, @unit, @credit, @year, @hash, @employmentStart, @employmentEnd, @contractType, @contractStart, @contractEnd,
@@ -99,20 +81,14 @@ internal sealed class PlacementFactsStore(ISender sender, IPersonalDataProtector
                 retirement_month = EXCLUDED.retirement_month, locked = false, updated_at = EXCLUDED.updated_at
             WHERE p.unit_id = EXCLUDED.unit_id AND p.business_year = EXCLUDED.business_year
             RETURNING 1
-            """)
+            """, new
         {
-            Parameters =
-            {
-                new NpgsqlParameter<Guid>("id", f.PlacementId), new NpgsqlParameter<Guid>("unit", f.UnitId),
-                new NpgsqlParameter<string>("credit", unit.CreditCode), new NpgsqlParameter<int>("year", f.BusinessYear),
-                new NpgsqlParameter<byte[]>("hash", protector.BlindIndex(id)), Date("employmentStart", f.EmploymentStart), Date("employmentEnd", f.EmploymentEnd),
-                new NpgsqlParameter<string>("contractType", f.ContractType), Date("contractStart", f.ContractStart), Date("contractEnd", f.ContractEnd),
-                new NpgsqlParameter<bool>("contractOk", WorkingAge.ContractLongEnough(f.ContractType, f.ContractStart, f.ContractEnd)),
-                new NpgsqlParameter<decimal>("wage", f.MonthlyWage), new NpgsqlParameter<bool>("base50", f.RetirementBase50),
-                Date("age16", WorkingAge.Age16Month(Identifiers.BirthDate(id))), Date("retirement", WorkingAge.RetirementMonth(id, f.RetirementBase50)),
-                new NpgsqlParameter<DateTimeOffset>("now", now),
-            },
-        };
+            id = f.PlacementId, unit = f.UnitId, credit = unit.CreditCode, year = f.BusinessYear, hash = protector.BlindIndex(id),
+            employmentStart = f.EmploymentStart, employmentEnd = f.EmploymentEnd, contractType = f.ContractType, contractStart = f.ContractStart,
+            contractEnd = f.ContractEnd, contractOk = WorkingAge.ContractLongEnough(f.ContractType, f.ContractStart, f.ContractEnd),
+            wage = f.MonthlyWage, base50 = f.RetirementBase50, age16 = WorkingAge.Age16Month(Identifiers.BirthDate(id)),
+            retirement = WorkingAge.RetirementMonth(id, f.RetirementBase50), now,
+        });
     }
 
     /// <summary>
@@ -262,7 +238,13 @@ internal sealed class StagedCertification(IDbSession db, ISender sender, IPerson
                 'oldQualifyingMonths', e.old_q, 'newQualifyingMonths', e.new_q, 'personMonths', e.new_pm, 'hasFlags', e.flagged,
                 'allQualifyWithoutFlags', e.clean, 'resultVersion', e.version), @now
             FROM (SELECT gen_random_uuid() AS event_id, c.* FROM cert_changed c WHERE NOT EXISTS (SELECT 1 FROM {Table} s WHERE s.id = c.id) ORDER BY c.id) e;
-            {CertifiedEvents.Sql(Table)};
+            INSERT INTO certification.outbox (id, type, payload, occurred_at)
+            SELECT e.event_id, @certifiedType, jsonb_build_object('id', e.event_id, 'occurredAt', @now, 'placementId', e.id, 'unitId', e.unit_id,
+                'businessYear', e.business_year, 'qualifyingMonths', e.q, 'personMonths', e.pm, 'hasFlags', e.flagged, 'resultVersion', e.version), @now
+            FROM (SELECT gen_random_uuid() AS event_id, p.id, p.unit_id, p.business_year, bit_count(m.qualifies::bit(12))::int AS q,
+                         (bit_count(m.qualifies::bit(12)) + bit_count((m.qualifies & m.severe)::bit(12)))::int AS pm, m.via_related_unit <> 0 AS flagged, m.version
+                  FROM {Table} s JOIN certification.placement p ON p.id = s.id JOIN certification.placement_months m ON m.placement_id = s.id
+                  ORDER BY s.id) e;
             """, new { now, changedType = typeof(CertificationResultChanged).FullName, certifiedType = typeof(PlacementCertified).FullName }, ct);
         db.AfterCommit(signal.Pulse);
         var year = await db.ExecuteScalarAsync<int?>($"SELECT min(business_year) FROM {Table}", null, ct) ?? 0;

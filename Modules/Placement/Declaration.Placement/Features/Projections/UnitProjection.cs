@@ -26,9 +26,6 @@ internal sealed class UnitProjection(IDbSession db, TimeProvider clock)
             federations = units.Select(u => u.FederationCode).ToArray(), versions = units.Select(u => u.Version).ToArray(), now = clock.GetUtcNow(),
         }, ct);
 
-    public Task RefreshAsync(UnitDto unit, CancellationToken ct) =>
-        UpsertAsync(unit.Id, unit.CreditCode, unit.Name, unit.FederationCode, unit.Version, ct);
-
     /// <summary>The parameters of <see cref="Current"/> for a unit as Units has it now.</summary>
     public static object CurrentArgs(UnitDto unit) =>
         new { id = unit.Id, creditCode = unit.CreditCode, name = unit.Name, federationCode = unit.FederationCode, version = unit.Version };
