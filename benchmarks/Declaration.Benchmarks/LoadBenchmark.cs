@@ -28,8 +28,10 @@ namespace Declaration.Benchmarks;
 /// social-insurance data, beside the full-year run on the same data.
 /// <code>
 /// dotnet run -c Release --project benchmarks/Declaration.Benchmarks -- load [--data /work/perfdata] [--reuse] [--rounds 3]
-///     [--duration 15] [--connections 100] [--only floor,home,...] [--no-nightly] [--nightly-runs 3] [--check]
+///     [--duration 15] [--connections 100] [--only floor,home,...] [--no-nightly] [--nightly-runs 3] [--check] [--same-declarer]
 /// </code>
+/// <c>--same-declarer</c> declares on in the unit of the previous run, after the bodies it sent (a fresh reserved unit otherwise):
+/// for comparing builds without using up the reserved units.
 /// </summary>
 internal static partial class LoadBenchmark
 {
@@ -74,7 +76,7 @@ internal static partial class LoadBenchmark
             await using var host = await HostProcess.StartAsync(root, hostPort, connectionString, keys);
             var loadUsers = await LoadUsersAsync(connectionString);
             var sessions = await SignInAsync(host.BaseUrl, loadUsers);
-            var scenarios = await ScenariosAsync(services, connectionString, host.BaseUrl, sessions, dataDir);
+            var scenarios = await ScenariosAsync(services, connectionString, host.BaseUrl, sessions, dataDir, args.Contains("--same-declarer"));
             await VerifyAsync(host.BaseUrl, scenarios);
             Log($"machine load before measuring: {File.ReadAllText("/proc/loadavg").Trim()}");
             var work = Path.Combine(dataDir, "wrk");
@@ -84,7 +86,9 @@ internal static partial class LoadBenchmark
                 {
                     var r = await WrkAsync(host.BaseUrl, s, work, connections, duration, round);
                     results.Add(r);
-                    Log($"round {round} {s.Key}: {r.RequestsPerSecond:N0} req/s, p50 {r.P50Ms:0.0} ms, p99 {r.P99Ms:0.0} ms, {r.Errors} errors");
+                    if (s.BodyFile is not null) await RecordBodiesUsedAsync(connectionString);
+                    Log($"round {round} {s.Key}: {r.RequestsPerSecond:N0} req/s, p50 {r.P50Ms:0.0} ms, p99 {r.P99Ms:0.0} ms, {r.Errors} errors, " +
+                        $"machine CPU {r.CpuMsPerRequest:0.00} ms per request");
                 }
             peakMemory = host.PeakWorkingSetBytes();
             var after = await host.StopAsync();
@@ -263,7 +267,8 @@ internal static partial class LoadBenchmark
     private sealed record Scenario(string Key, string Label, IReadOnlyList<(string Path, string? Cookie)> Requests, string? Expect,
         string? BodyFile = null, string? Authorization = null, string? Method = null);
 
-    private static async Task<List<Scenario>> ScenariosAsync(IServiceProvider services, string connectionString, string baseUrl, List<Session> sessions, string dataDir)
+    private static async Task<List<Scenario>> ScenariosAsync(IServiceProvider services, string connectionString, string baseUrl, List<Session> sessions, string dataDir,
+        bool sameDeclarer)
     {
         var employers = sessions.Where(s => s.User.Kind == "employer").ToList();
         var reviewer = sessions.Single(s => s.User.Kind == "reviewer");
@@ -283,18 +288,27 @@ internal static partial class LoadBenchmark
         };
         // The declaration step: a fresh reserved unit each run, its insured persons in order (then unknown persons), with an API key.
         await using var c = new NpgsqlConnection(connectionString);
+        await c.ExecuteAsync("ALTER TABLE bench.declare_run ADD COLUMN IF NOT EXISTS bodies_used bigint NOT NULL DEFAULT 0");
+        var again = sameDeclarer ? await c.QuerySingleOrDefaultAsync<(Guid UnitId, long BodiesUsed)?>(
+            "SELECT unit_id, bodies_used FROM bench.declare_run WHERE bodies_used < @limit ORDER BY started_at DESC LIMIT 1", new { limit = DeclareBodies - 15_000 }) : null;
         var unit = await c.QuerySingleOrDefaultAsync<LoadUser>("""
             SELECT u.user_name AS UserName, u.kind, u.unit_id AS UnitId, u.credit_code AS CreditCode, u.ordinal FROM bench.load_user u
-            WHERE u.kind = 'declarer' AND NOT EXISTS (SELECT 1 FROM bench.declare_run r WHERE r.unit_id = u.unit_id)
-              AND NOT EXISTS (SELECT 1 FROM placement.placement p WHERE p.unit_id = u.unit_id)
+            WHERE u.kind = 'declarer' AND (u.unit_id = @again OR @again IS NULL AND NOT EXISTS (SELECT 1 FROM bench.declare_run r WHERE r.unit_id = u.unit_id)
+              AND NOT EXISTS (SELECT 1 FROM placement.placement p WHERE p.unit_id = u.unit_id))
             ORDER BY u.ordinal LIMIT 1
-            """);
+            """, new { again = again?.UnitId });
         if (unit is null)
         {
             Log("every reserved unit has been declared into: regenerate (without --reuse) to measure the declaration step again");
             return list;
         }
-        await c.ExecuteAsync("INSERT INTO bench.declare_run VALUES (@UnitId, now())", unit);
+        if (again is { } previous)
+        {
+            Log($"--same-declarer: declaring on in {unit.CreditCode} after its first {previous.BodiesUsed:N0} bodies");
+            BodiesUsed["declare"] = previous.BodiesUsed;
+        }
+        else await c.ExecuteAsync("INSERT INTO bench.declare_run VALUES (@UnitId, now())", unit);
+        _declarer = unit.UnitId;
         var account = await SendQueryAsync(services, new FindAccount(unit.UserName)) ?? throw new InvalidOperationException("no declarer account");
         var key = await SendAsync(services, new CreateApiKey(account.Id, "load benchmark", null));
         var persons = (await c.QueryAsync<DeclarePerson>("""
@@ -305,7 +319,7 @@ internal static partial class LoadBenchmark
         Directory.CreateDirectory(Path.GetDirectoryName(bodies)!);
         await using (var w = new StreamWriter(bodies, false, new UTF8Encoding(false)) { NewLine = "\n" })
         {
-            for (var k = 0; k < 60_000; k++)
+            for (var k = 0; k < DeclareBodies; k++)
             {
                 var p = k < persons.Count ? persons[k]
                     : Unknown(90_000_000 + unit.Ordinal * 100_000 + k);
@@ -371,6 +385,9 @@ internal static partial class LoadBenchmark
     private sealed record ScenarioResult(string Key, string Label, int Round, long Requests, double Seconds, double P50Ms, double P99Ms, long Errors)
     {
         public double RequestsPerSecond => Requests / Seconds;
+
+        /// <summary>The machine's busy CPU time during the run, per request.</summary>
+        public double CpuMsPerRequest { get; init; }
     }
 
     private static void EnsureWrk(string root)
@@ -408,16 +425,18 @@ internal static partial class LoadBenchmark
         else
         {
             lua.AppendLine("local bodies = {}");
-            lua.AppendLine("local i = 0");
+            lua.AppendLine("i = 0 -- global: done() reads each thread's position");
             lua.AppendLine($"local headers = {{ [\"Content-Type\"] = \"application/json\", [\"Authorization\"] = {Lua(s.Authorization!)} }}");
             lua.AppendLine($"function init(args) for line in io.lines({Lua(s.BodyFile)}) do table.insert(bodies, line) end; i = {offset} + tid + 1 end");
             lua.AppendLine($"function request() local b = bodies[i] or bodies[#bodies]; i = i + {threads}; return wrk.format(\"POST\", {Lua(s.Requests[0].Path)}, headers, b) end");
         }
         lua.AppendLine("""
             function done(summary, latency, requests)
-              io.write(string.format('RESULT {"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}\n',
+              local next = 0
+              for _, t in ipairs(threads) do local ti = t:get("i"); if ti and ti > next then next = ti end end
+              io.write(string.format('RESULT {"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"next":%d}\n',
                 summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), summary.errors.connect, summary.errors.read,
-                summary.errors.write, summary.errors.status, summary.errors.timeout))
+                summary.errors.write, summary.errors.status, summary.errors.timeout, next))
             end
             """);
         var file = Path.Combine(work, $"{s.Key}.lua");
@@ -426,19 +445,47 @@ internal static partial class LoadBenchmark
     }
 
     private static readonly Dictionary<string, long> BodiesUsed = [];
+    private const int DeclareBodies = 60_000;
+    private static Guid? _declarer;
+
+    /// <summary>Where the declarer's bodies end, for a later <c>--same-declarer</c> run.</summary>
+    private static async Task RecordBodiesUsedAsync(string connectionString)
+    {
+        await using var c = new NpgsqlConnection(connectionString);
+        await c.ExecuteAsync("UPDATE bench.declare_run SET bodies_used = @used WHERE unit_id = @_declarer",
+            new { used = BodiesUsed.GetValueOrDefault("declare"), _declarer });
+    }
 
     /// <summary>A 5-second warm-up (not counted), then the measured run: requests/s, p50, p99 and errors (socket errors, timeouts, non-2xx/3xx).</summary>
     private static async Task<ScenarioResult> WrkAsync(string baseUrl, Scenario s, string work, int connections, int duration, int round)
     {
         const int threads = 2;
         var warm = await RunWrkAsync(baseUrl, Script(s, work, threads, BodiesUsed.GetValueOrDefault(s.Key)), connections, 5, threads);
-        if (s.BodyFile is not null) BodiesUsed[s.Key] = BodiesUsed.GetValueOrDefault(s.Key) + warm.GetProperty("requests").GetInt64() + connections * 2 + 100;
+        // The next run starts after the last body any thread took (the threads' shares differ: a sum of requests is not enough).
+        if (s.BodyFile is not null) BodiesUsed[s.Key] = warm.GetProperty("next").GetInt64();
+        var cpuBefore = BusyMilliseconds();
         var json = await RunWrkAsync(baseUrl, Script(s, work, threads, BodiesUsed.GetValueOrDefault(s.Key)), connections, duration, threads);
+        var cpu = BusyMilliseconds() - cpuBefore;
         var requests = json.GetProperty("requests").GetInt64();
-        if (s.BodyFile is not null) BodiesUsed[s.Key] = BodiesUsed.GetValueOrDefault(s.Key) + requests + connections * 2 + 100;
-        var errors = new[] { "connect", "read", "write", "status", "timeout" }.Sum(k => json.GetProperty(k).GetInt64());
+        if (s.BodyFile is not null) BodiesUsed[s.Key] = json.GetProperty("next").GetInt64();
+        var kinds = new[] { "connect", "read", "write", "status", "timeout" }.Select(k => (k, n: json.GetProperty(k).GetInt64())).ToList();
+        var errors = kinds.Sum(e => e.n);
+        if (errors > 0) Log($"round {round} {s.Key} errors: {string.Join(", ", kinds.Where(e => e.n > 0).Select(e => $"{e.n} {e.k}"))}");
         return new ScenarioResult(s.Key, s.Label, round, requests, json.GetProperty("duration_us").GetInt64() / 1e6,
-            json.GetProperty("p50_us").GetInt64() / 1000.0, json.GetProperty("p99_us").GetInt64() / 1000.0, errors);
+            json.GetProperty("p50_us").GetInt64() / 1000.0, json.GetProperty("p99_us").GetInt64() / 1000.0, errors)
+        { CpuMsPerRequest = requests == 0 ? 0 : cpu / requests };
+    }
+
+    /// <summary>
+    /// The machine's busy CPU time so far (all processes: host, PostgreSQL, wrk; without idle, I/O wait and time stolen by the
+    /// hypervisor), from /proc/stat: per request it varies far less than requests/s on a shared machine.
+    /// </summary>
+    private static double BusyMilliseconds()
+    {
+        var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        // cpu user nice system idle iowait irq softirq steal …
+        var busy = new[] { 1, 2, 3, 6, 7 }.Sum(i => long.Parse(f[i], CultureInfo.InvariantCulture));
+        return busy * 1000.0 / 100; // USER_HZ
     }
 
     private static async Task<JsonElement> RunWrkAsync(string baseUrl, string script, int connections, int seconds, int threads)

@@ -40,6 +40,55 @@ public sealed partial class OperationsTests
     }
 
     [Test]
+    public async Task OutboxBacklog_CountsDueAndParkedRows_NotSentOnes()
+    {
+        // Rows of a type nobody knows: the relay parks a due one (never sends it), so it stays in the backlog either way.
+        var backlog = E2E.Services.GetRequiredService<Declaration.BuildingBlocks.Observability.OutboxBacklog>();
+        await using var source = NpgsqlDataSource.Create(E2E.ConnectionString);
+        // Nothing of other tests still on its way (the relay would send it between the two readings).
+        for (var wait = 0; wait < 300; wait++)
+        {
+            await using var due = source.CreateCommand("SELECT count(*) FROM notices.outbox WHERE sent_at IS NULL AND parked_at IS NULL");
+            if ((long)(await due.ExecuteScalarAsync())! == 0) break;
+            await Task.Delay(100);
+        }
+        var before = (await backlog.ReadAsync(CancellationToken.None)).Single(r => r.Schema == "notices");
+        var rows = new (DateTimeOffset OccurredAt, bool Sent, bool Parked)[]
+        {
+            (new(1990, 1, 1, 0, 0, 0, TimeSpan.Zero), true, false), (new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero), false, true),
+            (new(2001, 1, 1, 0, 0, 0, TimeSpan.Zero), false, false),
+        };
+        var ids = rows.Select(_ => Guid.NewGuid()).ToArray();
+        try
+        {
+            for (var i = 0; i < rows.Length; i++)
+                await using (var insert = source.CreateCommand("""
+                    INSERT INTO notices.outbox (id, type, payload, occurred_at, sent_at, parked_at) VALUES ($1, 'Test.Unknown', '{}', $2, $3, $4)
+                    """))
+                {
+                    insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = ids[i] });
+                    insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = rows[i].OccurredAt });
+                    insert.Parameters.Add(new NpgsqlParameter { Value = rows[i].Sent ? DateTimeOffset.UtcNow : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+                    insert.Parameters.Add(new NpgsqlParameter { Value = rows[i].Parked ? DateTimeOffset.UtcNow : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+                    await insert.ExecuteNonQueryAsync();
+                }
+            var after = (await backlog.ReadAsync(CancellationToken.None)).Single(r => r.Schema == "notices");
+            var oldest = DateTimeOffset.UtcNow - after.OldestAge!.Value;
+            Assert.Multiple(() =>
+            {
+                Assert.That(after.Pending - before.Pending, Is.EqualTo(2), "the due row and the parked row; not the sent one");
+                Assert.That(oldest.Year, Is.EqualTo(2000), "the oldest unsent row is the parked one of 2000, not the sent one of 1990");
+            });
+        }
+        finally
+        {
+            await using var delete = source.CreateCommand("DELETE FROM notices.outbox WHERE id = ANY($1)");
+            delete.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids });
+            await delete.ExecuteNonQueryAsync();
+        }
+    }
+
+    [Test]
     public async Task Metrics_ExposeTheApplicationsInstruments_AfterRealWork()
     {
         // Real work that records: a certification batch (nothing changed: results stay as they are) and an import of a

@@ -7,7 +7,8 @@ namespace Declaration.StatelessTests;
 
 /// <summary>
 /// <see cref="IDbSession.DeferAsync"/>: a queued write keeps its place among the session's statements, goes with the COMMIT when
-/// queued last, and is dropped by a rollback; outside a transaction it runs at once.
+/// queued last, and is dropped by a rollback; outside a transaction it runs at once. <see cref="IDbSession.UseGenericPlans"/> travels
+/// the same way: with the session's next statement, whichever path sends it, and ends with the transaction.
 /// </summary>
 public sealed class DeferredWriteTests
 {
@@ -80,5 +81,69 @@ public sealed class DeferredWriteTests
             Assert.That(failed, Is.InstanceOf<PostgresException>());
             Assert.That(count, Is.EqualTo(0), "the write queued before the failing one is rolled back with it");
         });
+    }
+
+    private static Task<string?> PlanModeAsync(IDbSession db) =>
+        db.ExecuteScalarAsync<string>("SELECT current_setting('plan_cache_mode')", null, CancellationToken.None);
+
+    [Test]
+    public async Task GenericPlans_HoldForTheRestOfTheTransaction_WhateverItsNextStatementIs_AndEndWithIt()
+    {
+        var modes = await InScopeAsync(A.Services, async sp =>
+        {
+            var db = sp.GetRequiredService<IDbSession>();
+            var seen = new List<string?>();
+            // A read through the session carries the setting.
+            await db.BeginAsync(CancellationToken.None);
+            seen.Add(await PlanModeAsync(db));
+            db.UseGenericPlans();
+            seen.Add(await PlanModeAsync(db));
+            await db.CommitAsync(CancellationToken.None);
+            seen.Add(await PlanModeAsync(db));
+            // A caller's own batch on the session's connection, then queued writes going with the COMMIT.
+            await db.BeginAsync(CancellationToken.None);
+            db.UseGenericPlans();
+            await using (var batch = new NpgsqlBatch(await db.ConnectionAsync(CancellationToken.None), db.Transaction)
+                         { BatchCommands = { new NpgsqlBatchCommand("SELECT current_setting('plan_cache_mode')") } })
+                seen.Add((string?)await batch.ExecuteScalarAsync());
+            await db.RollbackAsync(CancellationToken.None);
+            seen.Add(await PlanModeAsync(db));
+            return seen;
+        });
+        Assert.That(modes, Is.EqualTo(new[] { "force_custom_plan", "force_generic_plan", "force_custom_plan", "force_generic_plan", "force_custom_plan" }));
+    }
+
+    [Test]
+    public async Task GenericPlans_SetOnlyWithQueuedWritesLeft_GoWithThemAndTheCommit()
+    {
+        var unit = Guid.NewGuid();
+        var (generic, committed) = await InScopeAsync(A.Services, async sp =>
+        {
+            var db = sp.GetRequiredService<IDbSession>();
+            await db.BeginAsync(CancellationToken.None);
+            db.UseGenericPlans();
+            // The queued write records the mode it ran under (its row's n: 1 generic, 0 not).
+            await db.DeferAsync(new NpgsqlBatchCommand(
+                "INSERT INTO platform.unit_change (unit_id, n) SELECT $1, (current_setting('plan_cache_mode') = 'force_generic_plan')::int")
+                { Parameters = { new NpgsqlParameter<Guid> { TypedValue = unit } } }, CancellationToken.None);
+            await db.CommitAsync(CancellationToken.None);
+            return (await db.ExecuteScalarAsync<decimal>("SELECT n FROM platform.unit_change WHERE unit_id = @unit", new { unit }, CancellationToken.None),
+                db.GenericPlans);
+        });
+        Assert.Multiple(() =>
+        {
+            Assert.That(generic, Is.EqualTo(1m), "the setting went first in the batch with the COMMIT");
+            Assert.That(committed, Is.False, "the session forgets the setting with its transaction");
+        });
+    }
+
+    [Test]
+    public void GenericPlans_OutsideATransaction_AreRefused()
+    {
+        Assert.ThrowsAsync<InvalidOperationException>(() => InScopeAsync(A.Services, sp =>
+        {
+            sp.GetRequiredService<IDbSession>().UseGenericPlans();
+            return Task.FromResult(0);
+        }));
     }
 }

@@ -19,6 +19,16 @@ public interface IDbSession
     Task<int> ExecuteAsync(string sql, object? param, CancellationToken ct);
     Task<T?> ExecuteScalarAsync<T>(string sql, object? param, CancellationToken ct);
     Task BeginAsync(CancellationToken ct);
+
+    /// <summary>
+    /// For the rest of the current transaction, prepared statements run their generic plans, planned once per connection: for work
+    /// whose every statement finds its rows by key. Otherwise each run is planned for its parameters, as the optional filters of the
+    /// list pages need. The setting travels with the session's next statement (no round trip of its own).
+    /// </summary>
+    void UseGenericPlans();
+
+    /// <summary>Whether the current transaction runs generic plans (<see cref="UseGenericPlans"/>).</summary>
+    bool GenericPlans { get; }
     Task CommitAsync(CancellationToken ct);
     Task RollbackAsync(CancellationToken ct);
 
@@ -60,13 +70,28 @@ internal sealed class DbSession(NpgsqlDataSource dataSource, IOptions<DatabaseOp
 
     private TimeSpan _timeout = options.Value.CommandTimeout;
 
+    /// <summary>The generic-plan setting, waiting to go with the session's next statement.</summary>
+    private string? _setup;
+
+    private const string GenericPlansSetting = "SET LOCAL plan_cache_mode = force_generic_plan";
+
     public void UseLongCommandTimeout() => _timeout = options.Value.LongCommandTimeout;
 
     private int TimeoutSeconds => _timeout <= TimeSpan.Zero ? 0 : (int)Math.Ceiling(_timeout.TotalSeconds);
 
     public NpgsqlTransaction? Transaction { get; private set; }
 
+    public bool GenericPlans { get; private set; }
+
     public async Task<NpgsqlConnection> ConnectionAsync(CancellationToken ct)
+    {
+        var connection = await OpenAsync(ct);
+        // The caller sends statements of its own: what is queued goes first.
+        if (_setup is not null) await FlushAsync(ct);
+        return connection;
+    }
+
+    private async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
     {
         if (_connection is null)
         {
@@ -86,11 +111,12 @@ internal sealed class DbSession(NpgsqlDataSource dataSource, IOptions<DatabaseOp
 
     private async Task FlushAsync(CancellationToken ct)
     {
-        var commands = _deferred.ToArray();
+        var commands = _setup is null ? _deferred.ToArray() : [new NpgsqlBatchCommand(_setup), .. _deferred];
+        _setup = null;
         var failures = new Dictionary<NpgsqlBatchCommand, Func<PostgresException, Exception?>>(_failures);
         _deferred.Clear();
         _failures.Clear();
-        await using var batch = new NpgsqlBatch(_connection ?? await ConnectionAsync(ct), Transaction) { Timeout = TimeoutSeconds };
+        await using var batch = new NpgsqlBatch(_connection ?? await OpenAsync(ct), Transaction) { Timeout = TimeoutSeconds };
         foreach (var command in commands) batch.BatchCommands.Add(command);
         try
         {
@@ -109,7 +135,14 @@ internal sealed class DbSession(NpgsqlDataSource dataSource, IOptions<DatabaseOp
 
     private async Task<CommandDefinition> Command(string sql, object? param, CancellationToken ct)
     {
-        await ConnectionAsync(ct);
+        await OpenAsync(ct);
+        if (_setup is not null)
+        {
+            // One command text of two statements: Npgsql sends (and prepares) each on its own, in one round trip, and the reader
+            // passes over the setting's empty result.
+            sql = _setup + ";\n" + sql;
+            _setup = null;
+        }
         return new CommandDefinition(sql, param, Transaction, commandTimeout: TimeoutSeconds, cancellationToken: ct);
     }
 
@@ -145,13 +178,22 @@ internal sealed class DbSession(NpgsqlDataSource dataSource, IOptions<DatabaseOp
 
     public async Task BeginAsync(CancellationToken ct)
     {
-        var connection = await ConnectionAsync(ct);
+        var connection = await OpenAsync(ct);
         Transaction ??= await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+    }
+
+    public void UseGenericPlans()
+    {
+        if (Transaction is null) throw new InvalidOperationException("Generic plans are set for a transaction.");
+        if (GenericPlans) return;
+        GenericPlans = true;
+        _setup = GenericPlansSetting;
     }
 
     public async Task CommitAsync(CancellationToken ct)
     {
         if (Transaction is null) return;
+        if (_deferred.Count == 0) _setup = null; // (nothing left to plan)
         if (_deferred.Count > 0)
         {
             // The queued writes and the COMMIT in one round trip. Npgsql follows the server's transaction status: once the batch has
@@ -163,6 +205,7 @@ internal sealed class DbSession(NpgsqlDataSource dataSource, IOptions<DatabaseOp
         else await Transaction.CommitAsync(ct);
         await Transaction.DisposeAsync();
         Transaction = null;
+        GenericPlans = false;
         var actions = _afterCommit.ToArray();
         _afterCommit.Clear();
         foreach (var action in actions) action();
@@ -178,6 +221,7 @@ internal sealed class DbSession(NpgsqlDataSource dataSource, IOptions<DatabaseOp
         _afterCommit.Clear();
         _deferred.Clear();
         _failures.Clear();
+        _setup = null;
         if (Transaction is null) return;
         try { await Transaction.RollbackAsync(ct); }
         catch (Exception ex) when (ex is ObjectDisposedException or InvalidOperationException or NpgsqlException)
@@ -188,6 +232,7 @@ internal sealed class DbSession(NpgsqlDataSource dataSource, IOptions<DatabaseOp
         {
             await Transaction.DisposeAsync();
             Transaction = null;
+            GenericPlans = false;
         }
     }
 

@@ -10,7 +10,7 @@ public sealed record OutboxBacklogRow(string Schema, long Pending, TimeSpan? Old
 
 /// <summary>
 /// Events written but not yet handed on: per module, the unsent rows of <c>&lt;schema&gt;.outbox</c> (<c>sent_at IS NULL</c>) and the
-/// age of the oldest (<c>occurred_at</c>), read through the partial index on unsent rows. The readiness check and the outbox gauges use it.
+/// age of the oldest (<c>occurred_at</c>), read through the partial indexes of due and of parked rows. The readiness check and the outbox gauges use it.
 /// </summary>
 public sealed class OutboxBacklog(NpgsqlDataSource dataSource, IEnumerable<ModuleDescriptor> modules, TimeProvider clock)
 {
@@ -18,8 +18,13 @@ public sealed class OutboxBacklog(NpgsqlDataSource dataSource, IEnumerable<Modul
     {
         var schemas = modules.Select(m => m.Schema).Distinct().ToList();
         if (schemas.Count == 0) return [];
-        var sql = string.Join("\nUNION ALL\n", schemas.Select(s =>
-            $"SELECT '{s}' AS schema, count(*) AS pending, min(occurred_at) AS oldest FROM {s}.outbox WHERE sent_at IS NULL"));
+        // Unsent rows are either due or parked: each half is what one partial index holds (a plain `sent_at IS NULL` matches neither
+        // index's predicate and read the whole table, sent rows and all, every 15 seconds).
+        var sql = string.Join("\nUNION ALL\n", schemas.Select(s => $"""
+            SELECT '{s}' AS schema, count(*) AS pending, min(occurred_at) AS oldest FROM (
+                SELECT occurred_at FROM {s}.outbox WHERE sent_at IS NULL AND parked_at IS NULL
+                UNION ALL SELECT occurred_at FROM {s}.outbox WHERE sent_at IS NULL AND parked_at IS NOT NULL) u
+            """));
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<(string Schema, long Pending, DateTime? Oldest)>(new CommandDefinition(sql, cancellationToken: ct));
         var now = clock.GetUtcNow();

@@ -343,14 +343,16 @@ internal sealed class CertificationEngine(IDbSession db)
         // (which see its writes); each returns rows (a result set), read in order.
         // The companions (point reads and writes by key) take the generic plan too.
         await using var batch = new NpgsqlBatch(await db.ConnectionAsync(ct), db.Transaction);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_generic_plan"));
+        // (A transaction that runs generic plans throughout keeps its setting.)
+        var switchPlans = !db.GenericPlans;
+        if (switchPlans) batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_generic_plan"));
         if (before is not null) batch.BatchCommands.Add(before.Command);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(SmallGroup)
         {
             Parameters = { new NpgsqlParameter<Guid[]>("targets", [.. targets]), new NpgsqlParameter<DateTimeOffset>("now", now) },
         });
         foreach (var companion in after ?? []) batch.BatchCommands.Add(companion.Command);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode TO DEFAULT"));
+        if (switchPlans) batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode TO DEFAULT"));
         await batch.PrepareAsync(ct);
         long placements, qualifying;
         string changedJson, blockedJson;

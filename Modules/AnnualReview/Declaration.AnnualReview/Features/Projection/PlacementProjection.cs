@@ -21,7 +21,8 @@ internal sealed class PlacementProjection(IDbSession db, TimeProvider clock)
         // Read back by nobody (they travel with the inbox's COMMIT): first the unit-year's row, inserted when missing, is locked —
         // every change of one unit-year's placements applies after the one before it committed, so that what the second statement
         // reads is current; then the placement's state (unless what is stored is newer) and the unit-year's counts moved by the
-        // change from the state the placement had, with the state they derive.
+        // change from the state the placement had, with the state they derive. Both by key: their generic plans (planned once).
+        db.UseGenericPlans();
         var args = new
         {
             e.PlacementId, e.UnitId, e.BusinessYear, e.Version, state = e.State?.ToString() ?? "Withdrawn", personMonths, occurredAt, now = clock.GetUtcNow(),

@@ -1,4 +1,5 @@
 using Declaration.BuildingBlocks.Application;
+using Declaration.BuildingBlocks.Data;
 using Declaration.BuildingBlocks.Messaging;
 using Declaration.Placement.Contracts;
 using Declaration.Placement.Domain;
@@ -10,10 +11,13 @@ namespace Declaration.Placement.Features.Declare;
 
 /// <summary>Steps 1–2 of the manual (添加残疾人 → 下一步): saves a Draft placement and certifies it at once, in one transaction.</summary>
 internal sealed class DeclarePlacementHandler(ISender sender, ICurrentUser user, PlacementWriter writer, DeclarationWindow window,
-    CertificationGateway certification, UnitProjection units, IOutbox outbox) : ICommandHandler<DeclarePlacement, PlacementSaved>
+    CertificationGateway certification, UnitProjection units, IOutbox outbox, IDbSession db) : ICommandHandler<DeclarePlacement, PlacementSaved>
 {
     public async ValueTask<PlacementSaved> Handle(DeclarePlacement command, CancellationToken ct)
     {
+        // Every statement of a declaration (ours and those of the modules it asks) finds its rows by key: their generic plans, planned
+        // once per connection, not a plan per statement and run (a quarter of the database's time at deadline-day load).
+        db.UseGenericPlans();
         var unit = await sender.Send(new CheckUnitAccess(command.UnitId), ct);
         PlacementWriter.EnsureUnitActor(user);
         await window.EnsureOpenAsync(unit.Id, command.BusinessYear, ct);
