@@ -84,11 +84,11 @@ internal static partial class LoadBenchmark
             for (var round = 1; round <= rounds; round++)
                 foreach (var s in scenarios.Where(s => only is null || only.Contains(s.Key) || s.Key.StartsWith("floor", StringComparison.Ordinal)))
                 {
-                    var r = await WrkAsync(host.BaseUrl, s, work, connections, duration, round);
+                    var r = await WrkAsync(host.BaseUrl, s, work, connections, duration, round, host.Pid);
                     results.Add(r);
                     if (s.BodyFile is not null) await RecordBodiesUsedAsync(connectionString);
                     Log($"round {round} {s.Key}: {r.RequestsPerSecond:N0} req/s, p50 {r.P50Ms:0.0} ms, p99 {r.P99Ms:0.0} ms, {r.Errors} errors, " +
-                        $"machine CPU {r.CpuMsPerRequest:0.00} ms per request");
+                        $"CPU per request {r.CpuMsPerRequest:0.00} ms (host {r.HostCpuMsPerRequest:0.00}, PostgreSQL {r.PostgresCpuMsPerRequest:0.00})");
                 }
             peakMemory = host.PeakWorkingSetBytes();
             var after = await host.StopAsync();
@@ -288,9 +288,12 @@ internal static partial class LoadBenchmark
         };
         // The declaration step: a fresh reserved unit each run, its insured persons in order (then unknown persons), with an API key.
         await using var c = new NpgsqlConnection(connectionString);
-        await c.ExecuteAsync("ALTER TABLE bench.declare_run ADD COLUMN IF NOT EXISTS bodies_used bigint NOT NULL DEFAULT 0");
-        var again = sameDeclarer ? await c.QuerySingleOrDefaultAsync<(Guid UnitId, long BodiesUsed)?>(
-            "SELECT unit_id, bodies_used FROM bench.declare_run WHERE bodies_used < @limit ORDER BY started_at DESC LIMIT 1", new { limit = DeclareBodies - 15_000 }) : null;
+        // (Runs from before the column are taken as having used every body.)
+        await c.ExecuteAsync($"ALTER TABLE bench.declare_run ADD COLUMN IF NOT EXISTS bodies_used bigint NOT NULL DEFAULT {DeclareBodies}");
+        // The unit of the latest run, while it has bodies enough for another run left.
+        var again = sameDeclarer ? await c.QuerySingleOrDefaultAsync<(Guid UnitId, long BodiesUsed)?>("""
+            SELECT unit_id, bodies_used FROM (SELECT * FROM bench.declare_run ORDER BY started_at DESC LIMIT 1) r WHERE bodies_used < @limit
+            """, new { limit = DeclareBodies - 15_000 }) : null;
         var unit = await c.QuerySingleOrDefaultAsync<LoadUser>("""
             SELECT u.user_name AS UserName, u.kind, u.unit_id AS UnitId, u.credit_code AS CreditCode, u.ordinal FROM bench.load_user u
             WHERE u.kind = 'declarer' AND (u.unit_id = @again OR @again IS NULL AND NOT EXISTS (SELECT 1 FROM bench.declare_run r WHERE r.unit_id = u.unit_id)
@@ -307,7 +310,7 @@ internal static partial class LoadBenchmark
             Log($"--same-declarer: declaring on in {unit.CreditCode} after its first {previous.BodiesUsed:N0} bodies");
             BodiesUsed["declare"] = previous.BodiesUsed;
         }
-        else await c.ExecuteAsync("INSERT INTO bench.declare_run VALUES (@UnitId, now())", unit);
+        else await c.ExecuteAsync("INSERT INTO bench.declare_run (unit_id, started_at, bodies_used) VALUES (@UnitId, now(), 0)", unit);
         _declarer = unit.UnitId;
         var account = await SendQueryAsync(services, new FindAccount(unit.UserName)) ?? throw new InvalidOperationException("no declarer account");
         var key = await SendAsync(services, new CreateApiKey(account.Id, "load benchmark", null));
@@ -386,8 +389,10 @@ internal static partial class LoadBenchmark
     {
         public double RequestsPerSecond => Requests / Seconds;
 
-        /// <summary>The machine's busy CPU time during the run, per request.</summary>
+        /// <summary>The machine's busy CPU time during the run, per request; the host process's and PostgreSQL's shares.</summary>
         public double CpuMsPerRequest { get; init; }
+        public double HostCpuMsPerRequest { get; init; }
+        public double PostgresCpuMsPerRequest { get; init; }
     }
 
     private static void EnsureWrk(string root)
@@ -457,15 +462,15 @@ internal static partial class LoadBenchmark
     }
 
     /// <summary>A 5-second warm-up (not counted), then the measured run: requests/s, p50, p99 and errors (socket errors, timeouts, non-2xx/3xx).</summary>
-    private static async Task<ScenarioResult> WrkAsync(string baseUrl, Scenario s, string work, int connections, int duration, int round)
+    private static async Task<ScenarioResult> WrkAsync(string baseUrl, Scenario s, string work, int connections, int duration, int round, int hostPid)
     {
         const int threads = 2;
         var warm = await RunWrkAsync(baseUrl, Script(s, work, threads, BodiesUsed.GetValueOrDefault(s.Key)), connections, 5, threads);
         // The next run starts after the last body any thread took (the threads' shares differ: a sum of requests is not enough).
         if (s.BodyFile is not null) BodiesUsed[s.Key] = warm.GetProperty("next").GetInt64();
-        var cpuBefore = BusyMilliseconds();
+        var (cpuBefore, hostBefore, pgBefore) = (BusyMilliseconds(), ProcessMilliseconds(p => p == hostPid), ProcessMilliseconds(IsPostgres));
         var json = await RunWrkAsync(baseUrl, Script(s, work, threads, BodiesUsed.GetValueOrDefault(s.Key)), connections, duration, threads);
-        var cpu = BusyMilliseconds() - cpuBefore;
+        var (cpu, hostCpu, pgCpu) = (BusyMilliseconds() - cpuBefore, ProcessMilliseconds(p => p == hostPid) - hostBefore, ProcessMilliseconds(IsPostgres) - pgBefore);
         var requests = json.GetProperty("requests").GetInt64();
         if (s.BodyFile is not null) BodiesUsed[s.Key] = json.GetProperty("next").GetInt64();
         var kinds = new[] { "connect", "read", "write", "status", "timeout" }.Select(k => (k, n: json.GetProperty(k).GetInt64())).ToList();
@@ -473,7 +478,34 @@ internal static partial class LoadBenchmark
         if (errors > 0) Log($"round {round} {s.Key} errors: {string.Join(", ", kinds.Where(e => e.n > 0).Select(e => $"{e.n} {e.k}"))}");
         return new ScenarioResult(s.Key, s.Label, round, requests, json.GetProperty("duration_us").GetInt64() / 1e6,
             json.GetProperty("p50_us").GetInt64() / 1000.0, json.GetProperty("p99_us").GetInt64() / 1000.0, errors)
-        { CpuMsPerRequest = requests == 0 ? 0 : cpu / requests };
+        {
+            CpuMsPerRequest = requests == 0 ? 0 : cpu / requests, HostCpuMsPerRequest = requests == 0 ? 0 : hostCpu / requests,
+            PostgresCpuMsPerRequest = requests == 0 ? 0 : pgCpu / requests,
+        };
+    }
+
+    private static bool IsPostgres(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/comm").Trim() == "postgres"; }
+        catch (IOException) { return false; }
+    }
+
+    /// <summary>User and system CPU time of the live processes <paramref name="which"/> picks (a process that ended meanwhile is missed).</summary>
+    private static double ProcessMilliseconds(Func<int, bool> which)
+    {
+        double total = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || !which(pid)) continue;
+            try
+            {
+                var stat = File.ReadAllText($"{dir}/stat");
+                var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                total += (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) * 1000.0 / 100;
+            }
+            catch (IOException) { }
+        }
+        return total;
     }
 
     /// <summary>
@@ -653,6 +685,8 @@ internal static partial class LoadBenchmark
         }
 
         public string BaseUrl { get; }
+
+        public int Pid => _process.Id;
 
         public static ProcessStartInfo Start(string root, string connectionString, Keys keys, params string[] args)
         {

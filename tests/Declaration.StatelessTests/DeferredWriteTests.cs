@@ -146,4 +146,34 @@ public sealed class DeferredWriteTests
             return Task.FromResult(0);
         }));
     }
+
+    [Test]
+    public async Task AWrappedStatement_RunsGeneric_AndLeavesTheSessionAsItWas()
+    {
+        const string mode = "SELECT current_setting('plan_cache_mode')";
+        var seen = await InScopeAsync(A.Services, async sp =>
+        {
+            var db = sp.GetRequiredService<IDbSession>();
+            var list = new List<string?>();
+            // Outside a transaction: one of its own, committed (the session is outside one afterwards).
+            list.Add(await db.ExecuteScalarAsync<string>(GenericPlan.Wrap(mode, db), null, CancellationToken.None));
+            // (Inside a transaction left open, the statement after a failing one would be refused: 25P02.)
+            try { await db.ExecuteScalarAsync<int>("SELECT 1 / 0", null, CancellationToken.None); }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DivisionByZero) { }
+            list.Add(await PlanModeAsync(db) + " after");
+            // Inside the caller's: the setting back to what the transaction had.
+            await db.BeginAsync(CancellationToken.None);
+            list.Add(await db.ExecuteScalarAsync<string>(GenericPlan.Wrap(mode, db), null, CancellationToken.None));
+            list.Add(await PlanModeAsync(db));
+            db.UseGenericPlans();
+            list.Add(await db.ExecuteScalarAsync<string>(GenericPlan.Wrap(mode, db), null, CancellationToken.None));
+            list.Add(await PlanModeAsync(db));
+            await db.RollbackAsync(CancellationToken.None);
+            return list;
+        });
+        Assert.That(seen, Is.EqualTo(new[]
+        {
+            "force_generic_plan", "force_custom_plan after", "force_generic_plan", "force_custom_plan", "force_generic_plan", "force_generic_plan",
+        }));
+    }
 }

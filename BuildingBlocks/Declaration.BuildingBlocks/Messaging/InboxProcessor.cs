@@ -46,11 +46,12 @@ public sealed class InboxProcessor(NpgsqlDataSource dataSource, IServiceScopeFac
             await db.BeginAsync(ct);
             try
             {
-                row = await db.QuerySingleOrDefaultAsync<InboxRow>($"""
+                // The next due row, from the index of due rows in its order: the generic plan (planned once per connection).
+                row = await db.QuerySingleOrDefaultAsync<InboxRow>(GenericPlan.Wrap($"""
                     SELECT id, message_id AS MessageId, consumer, type, payload::text AS payload, attempts FROM {schema}.inbox
                     WHERE processed_at IS NULL AND parked_at IS NULL AND next_attempt_at <= @now AND consumer = ANY(@consumers)
                     ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
-                    """, new { now = clock.GetUtcNow(), consumers = subscriptions.ConsumersOf(schema) }, ct);
+                    """, db), new { now = clock.GetUtcNow(), consumers = subscriptions.ConsumersOf(schema) }, ct);
                 if (row is null)
                 {
                     await db.RollbackAsync(ct);

@@ -183,14 +183,15 @@ internal sealed class ApiKeyHandlers(IDbSession db, AccountStore store, ICurrent
         if (user.Role != Role.System) throw new ForbiddenException("仅系统可校验接口密钥");
         if (!ApiKeyFormat.TryParse(query.Key, out var id, out var secret)) return null;
         var now = clock.GetUtcNow();
-        // The key and its account in one statement (every API request asks).
+        // The key and its account in one statement (every API request asks), with its generic plan (planning it took longer than
+        // running it).
         var connection = await db.ConnectionAsync(ct);
-        var found = (await connection.QueryAsync<KeyRow, AccountRow, (KeyRow Key, AccountRow Account)>(new CommandDefinition($"""
+        var found = (await connection.QueryAsync<KeyRow, AccountRow, (KeyRow Key, AccountRow Account)>(new CommandDefinition(GenericPlan.Wrap($"""
             SELECT k.name AS KeyName, k.secret_sha256 AS SecretSha256, k.expires_at AS ExpiresAt, k.revoked_at AS RevokedAt, k.last_used_at AS LastUsedAt,
                    k.account_id AS AccountId, a.*
             FROM units.api_key k CROSS JOIN LATERAL (SELECT {AccountSql.Columns} FROM units.account WHERE id = k.account_id) a
             WHERE k.id = @id
-            """, new { id }, db.Transaction, cancellationToken: ct), (k, a) => (k, a), splitOn: "id")).SingleOrDefault();
+            """, db), new { id }, db.Transaction, cancellationToken: ct), (k, a) => (k, a), splitOn: "id")).SingleOrDefault();
         var (row, account) = found;
         if (row is null || !CryptographicOperations.FixedTimeEquals(row.SecretSha256, ApiKeyFormat.Hash(secret))) return null;
         if (row.RevokedAt is not null || row.ExpiresAt <= now) return null;

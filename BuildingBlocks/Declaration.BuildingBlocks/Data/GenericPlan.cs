@@ -1,0 +1,21 @@
+namespace Declaration.BuildingBlocks.Data;
+
+/// <summary>
+/// One statement that finds its rows by key, run with its generic plan (planned once per connection) in the same round trip, where
+/// the session plans every run for its parameters (see <see cref="IDbSession.UseGenericPlans"/> for a whole transaction): for the
+/// statements of every request whose planning cost more than their run.
+/// </summary>
+public static class GenericPlan
+{
+    private const string Set = "SET LOCAL plan_cache_mode = force_generic_plan";
+
+    /// <summary>
+    /// <paramref name="sql"/> (one statement) wrapped for <paramref name="db"/>'s state: outside a transaction in one of its own
+    /// (<c>BEGIN; SET LOCAL …; sql; COMMIT</c>), inside one between the setting and its reset, unchanged in a transaction that runs
+    /// generic plans already. The reader passes over the other statements' empty results.
+    /// </summary>
+    public static string Wrap(string sql, IDbSession db) =>
+        db.Transaction is null ? $"BEGIN;\n{Set};\n{sql};\nCOMMIT"
+        : db.GenericPlans ? sql
+        : $"{Set};\n{sql};\nSET LOCAL plan_cache_mode TO DEFAULT";
+}
