@@ -33,6 +33,8 @@ public sealed class TestApp : IAsyncDisposable
         ["Declaration:PersonalData:EncryptionKey"] = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray()),
         ["Declaration:PersonalData:BlindIndexKey"] = Convert.ToBase64String(Enumerable.Range(101, 32).Select(i => (byte)i).ToArray()),
         ["Declaration:Messaging:Enabled"] = "false",
+        // Tests deliver by hand and read what each delivery did, in order (the concurrent workers have a test of their own).
+        ["Declaration:Messaging:InboxWorkers"] = "1",
         ["Declaration:Hangfire:Enabled"] = "false",
     };
 

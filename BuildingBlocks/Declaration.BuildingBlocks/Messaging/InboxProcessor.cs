@@ -21,19 +21,29 @@ public sealed class InboxProcessor(NpgsqlDataSource dataSource, IServiceScopeFac
 {
     private readonly double _faultRate = FaultRate(options.Value, environment);
 
-    /// <summary>Processes the due rows of every consumer schema (up to a batch each); returns how many deliveries were attempted.</summary>
+    /// <summary>
+    /// Processes the due rows of every consumer schema (up to a batch each); returns how many deliveries were attempted. A schema
+    /// with work gets <see cref="MessagingOptions.InboxWorkers"/> workers; one that has none costs one look.
+    /// </summary>
     public async Task<int> ProcessOnceAsync(CancellationToken ct)
     {
         var attempted = 0;
+        var workers = Math.Max(1, options.Value.InboxWorkers);
+        var share = Math.Max(1, options.Value.BatchSize / workers);
         foreach (var schema in subscriptions.ConsumerSchemas)
         {
-            for (var i = 0; i < options.Value.BatchSize; i++)
-            {
-                if (!await ProcessNextAsync(schema, ct)) break;
-                attempted++;
-            }
+            if (!await ProcessNextAsync(schema, ct)) continue;
+            var counts = await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => ProcessSomeAsync(schema, share, ct)));
+            attempted += 1 + counts.Sum();
         }
         return attempted;
+    }
+
+    private async Task<int> ProcessSomeAsync(string schema, int limit, CancellationToken ct)
+    {
+        var done = 0;
+        while (done < limit && await ProcessNextAsync(schema, ct)) done++;
+        return done;
     }
 
     private async Task<bool> ProcessNextAsync(string schema, CancellationToken ct)

@@ -15,6 +15,12 @@ public sealed class MessagingOptions
     /// <summary>Outbox rows the relay claims in one transaction.</summary>
     public int BatchSize { get; set; } = 500;
 
+    /// <summary>
+    /// Deliveries of one module's inbox applied at once, each in its own transaction (rows are claimed with SKIP LOCKED, as by
+    /// several hosts): one worker a core, so that the projections keep up with the requests that raise their events.
+    /// </summary>
+    public int InboxWorkers { get; set; } = Environment.ProcessorCount;
+
     /// <summary>Deliveries of one message to one handler before it is parked (listed on /Admin/Deliveries, re-drivable).</summary>
     public int MaxAttempts { get; set; } = 10;
 

@@ -3,6 +3,7 @@ using Declaration.BuildingBlocks.Messaging;
 using Declaration.BuildingBlocks.Testing;
 using Declaration.Units.Contracts;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using static Declaration.Units.Tests.UnitsFixture;
 
 namespace Declaration.Units.Tests;
@@ -84,6 +85,29 @@ public sealed class OutboxTests
             Assert.That(handled, Is.EqualTo(1));
             Assert.That(CountingProfileHandler.Handled[unitId], Is.EqualTo(1));
             Assert.That(await UnsentAsync(), Is.Zero);
+        });
+    }
+
+    [Test]
+    public async Task ManyEvents_AppliedByConcurrentWorkers_AreEachHandledOnce()
+    {
+        var units = Enumerable.Range(0, 60).Select(_ => Guid.NewGuid()).ToList();
+        await App.InScopeAsync(TestUsers.System, async sp =>
+        {
+            var db = sp.GetRequiredService<IDbSession>();
+            await db.BeginAsync(CancellationToken.None);
+            foreach (var unit in units) await sp.GetRequiredService<IOutbox>().AddAsync(Event(unit), CancellationToken.None);
+            await db.CommitAsync(CancellationToken.None);
+            return 0;
+        });
+        await App.Services.GetRequiredService<OutboxRelay>().ProcessOnceAsync(CancellationToken.None);
+        var processor = ActivatorUtilities.CreateInstance<InboxProcessor>(App.Services,
+            Options.Create(new MessagingOptions { InboxWorkers = 4, BatchSize = 500 }));
+        var attempted = await processor.ProcessOnceAsync(CancellationToken.None);
+        Assert.Multiple(() =>
+        {
+            Assert.That(attempted, Is.GreaterThanOrEqualTo(units.Count), "every delivery in one pass");
+            Assert.That(units.Select(u => CountingProfileHandler.Handled.GetValueOrDefault(u)), Is.All.EqualTo(1));
         });
     }
 
