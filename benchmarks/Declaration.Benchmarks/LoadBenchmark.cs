@@ -402,8 +402,12 @@ internal static partial class LoadBenchmark
         /// <summary>How long after the run the events its requests raised took to be handed on and applied (writes only).</summary>
         public double DrainSeconds { get; init; }
 
-        /// <summary>Requests over the run and the drain of their events.</summary>
-        public double SustainedPerSecond => Requests / (Seconds + DrainSeconds);
+        /// <summary>Requests of the warm-up and the run over their time and the drain of their events.</summary>
+        public double SustainedPerSecond => (WarmRequests + Requests) / (WarmSeconds + Seconds + DrainSeconds);
+
+        /// <summary>The warm-up before the run (its requests raised events too).</summary>
+        public long WarmRequests { get; init; }
+        public double WarmSeconds { get; init; }
 
         /// <summary>The machine's busy CPU time during the run, per request; the host process's and PostgreSQL's shares.</summary>
         public double CpuMsPerRequest { get; init; }
@@ -475,6 +479,7 @@ internal static partial class LoadBenchmark
     private static async Task<double> DrainEventsAsync(string connectionString)
     {
         var started = Stopwatch.GetTimestamp();
+        var (busy, pg) = (BusyMilliseconds(), ProcessMilliseconds(IsPostgres));
         await using var c = new NpgsqlConnection(connectionString);
         var schemas = (await c.QueryAsync<string>("SELECT table_schema FROM information_schema.tables WHERE table_name = 'outbox'")).ToList();
         var sql = string.Join(" + ", schemas.SelectMany(s => new[]
@@ -483,12 +488,18 @@ internal static partial class LoadBenchmark
             $"(SELECT count(*) FROM {s}.inbox WHERE processed_at IS NULL AND parked_at IS NULL)",
         }));
         var deadline = DateTime.UtcNow.AddMinutes(10);
+        var waiting = await c.ExecuteScalarAsync<long>($"SELECT {sql}");
+        if (waiting > 0) Log($"{waiting:N0} events waiting to be handed on or applied");
         while (await c.ExecuteScalarAsync<long>($"SELECT {sql}") > 0)
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException("events still waiting after 10 minutes");
             await Task.Delay(100);
         }
-        return Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        if (waiting > 0)
+            Log($"handed on and applied in {seconds:0.0} s, the machine busy {(BusyMilliseconds() - busy) / 10 / seconds / Environment.ProcessorCount:0} % " +
+                $"(PostgreSQL {(ProcessMilliseconds(IsPostgres) - pg) / 10 / seconds / Environment.ProcessorCount:0} %)");
+        return seconds;
     }
 
     private static async Task RecordBodiesUsedAsync(string connectionString)
@@ -516,6 +527,7 @@ internal static partial class LoadBenchmark
         return new ScenarioResult(s.Key, s.Label, round, requests, json.GetProperty("duration_us").GetInt64() / 1e6,
             json.GetProperty("p50_us").GetInt64() / 1000.0, json.GetProperty("p99_us").GetInt64() / 1000.0, errors)
         {
+            WarmRequests = warm.GetProperty("requests").GetInt64(), WarmSeconds = warm.GetProperty("duration_us").GetInt64() / 1e6,
             CpuMsPerRequest = requests == 0 ? 0 : cpu / requests, HostCpuMsPerRequest = requests == 0 ? 0 : hostCpu / requests,
             PostgresCpuMsPerRequest = requests == 0 ? 0 : pgCpu / requests,
         };
