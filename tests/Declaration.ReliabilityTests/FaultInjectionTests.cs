@@ -60,6 +60,8 @@ public sealed class FaultInjectionTests
             ["Declaration:Messaging:RetryBaseDelay"] = "00:00:00.050",
             ["Declaration:Messaging:RetryMaxDelay"] = "00:00:00.500",
             ["Declaration:Messaging:MaxAttempts"] = "40",
+            // Several workers apply each module's inbox at once, as in production (TestApp's one keeps module tests in order).
+            ["Declaration:Messaging:InboxWorkers"] = "4",
             ["Declaration:Hangfire:Enabled"] = "false",
             ["Declaration:Sms:SenderEnabled"] = "false",
             ["Logging:LogLevel:Default"] = "Warning",
