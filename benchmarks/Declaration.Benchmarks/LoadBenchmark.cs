@@ -8,6 +8,7 @@ using System.Text.RegularExpressions;
 using Dapper;
 using Declaration.AnnualReview.Contracts;
 using Declaration.BuildingBlocks.Application;
+using Declaration.BuildingBlocks.Messaging;
 using Declaration.BuildingBlocks.Hosting;
 using Declaration.Certification.Contracts;
 using Declaration.Host.Infrastructure;
@@ -79,7 +80,7 @@ internal static partial class LoadBenchmark
             var scenarios = await ScenariosAsync(services, connectionString, host.BaseUrl, sessions, dataDir, args.Contains("--same-declarer"));
             await VerifyAsync(host.BaseUrl, scenarios);
             // Events a previous run left on their way are handed on first (their cost is not this run's).
-            Log($"events of earlier runs still on their way: handed on in {await DrainEventsAsync(connectionString):0.0} s");
+            Log($"events of earlier runs still on their way: handed on in {await DrainEventsAsync(services):0.0} s");
             Log($"machine load before measuring: {File.ReadAllText("/proc/loadavg").Trim()}");
             var work = Path.Combine(dataDir, "wrk");
             Directory.CreateDirectory(work);
@@ -92,7 +93,7 @@ internal static partial class LoadBenchmark
                         await RecordBodiesUsedAsync(connectionString);
                         // The declarations' events (AnnualReview's projection) are part of their cost: the run is timed until they
                         // have been handed on and applied.
-                        r = r with { DrainSeconds = await DrainEventsAsync(connectionString) };
+                        r = r with { DrainSeconds = await DrainEventsAsync(services) };
                         Log($"round {round} {s.Key}: its events handed on and applied {r.DrainSeconds:0.0} s after the run: " +
                             $"{r.SustainedPerSecond:N0} declarations/s sustained");
                     }
@@ -476,29 +477,25 @@ internal static partial class LoadBenchmark
     /// <summary>Where the declarer's bodies end, for a later <c>--same-declarer</c> run.</summary>
     /// <summary>Waits until no module has an event waiting to be handed on or a delivery waiting to be applied (parked ones aside);
     /// returns the seconds waited.</summary>
-    private static async Task<double> DrainEventsAsync(string connectionString)
+    private static async Task<double> DrainEventsAsync(IServiceProvider services)
     {
         var started = Stopwatch.GetTimestamp();
-        var (busy, pg) = (BusyMilliseconds(), ProcessMilliseconds(IsPostgres));
-        await using var c = new NpgsqlConnection(connectionString);
-        var schemas = (await c.QueryAsync<string>("SELECT table_schema FROM information_schema.tables WHERE table_name = 'outbox'")).ToList();
-        var sql = string.Join(" + ", schemas.SelectMany(s => new[]
-        {
-            $"(SELECT count(*) FROM {s}.outbox WHERE sent_at IS NULL AND parked_at IS NULL)",
-            $"(SELECT count(*) FROM {s}.inbox WHERE processed_at IS NULL AND parked_at IS NULL)",
-        }));
+        var (busy, pg) = (BusyMilliseconds(), PostgresMilliseconds());
+        var deliveries = services.GetRequiredService<Deliveries>();
+        async Task<long> WaitingAsync() => (await deliveries.StatsAsync(CancellationToken.None)).Sum(s => s.OutboxPending + s.InboxPending);
         var deadline = DateTime.UtcNow.AddMinutes(10);
-        var waiting = await c.ExecuteScalarAsync<long>($"SELECT {sql}");
-        if (waiting > 0) Log($"{waiting:N0} events waiting to be handed on or applied");
-        while (await c.ExecuteScalarAsync<long>($"SELECT {sql}") > 0)
+        var first = await WaitingAsync();
+        if (first == 0) return 0;
+        Log($"{first:N0} events waiting to be handed on or applied");
+        do
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException("events still waiting after 10 minutes");
             await Task.Delay(100);
         }
+        while (await WaitingAsync() > 0);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        if (waiting > 0)
-            Log($"handed on and applied in {seconds:0.0} s, the machine busy {(BusyMilliseconds() - busy) / 10 / seconds / Environment.ProcessorCount:0} % " +
-                $"(PostgreSQL {(ProcessMilliseconds(IsPostgres) - pg) / 10 / seconds / Environment.ProcessorCount:0} %)");
+        Log($"handed on and applied in {seconds:0.0} s, the machine busy {(BusyMilliseconds() - busy) / 10 / seconds / Environment.ProcessorCount:0} % " +
+            $"(PostgreSQL {(PostgresMilliseconds() - pg) / 10 / seconds / Environment.ProcessorCount:0} %)");
         return seconds;
     }
 
@@ -516,9 +513,9 @@ internal static partial class LoadBenchmark
         var warm = await RunWrkAsync(baseUrl, Script(s, work, threads, BodiesUsed.GetValueOrDefault(s.Key)), connections, 5, threads);
         // The next run starts after the last body any thread took (the threads' shares differ: a sum of requests is not enough).
         if (s.BodyFile is not null) BodiesUsed[s.Key] = warm.GetProperty("next").GetInt64();
-        var (cpuBefore, hostBefore, pgBefore) = (BusyMilliseconds(), ProcessMilliseconds(p => p == hostPid), ProcessMilliseconds(IsPostgres));
+        var (cpuBefore, hostBefore, pgBefore) = (BusyMilliseconds(), CpuMilliseconds(hostPid), PostgresMilliseconds());
         var json = await RunWrkAsync(baseUrl, Script(s, work, threads, BodiesUsed.GetValueOrDefault(s.Key)), connections, duration, threads);
-        var (cpu, hostCpu, pgCpu) = (BusyMilliseconds() - cpuBefore, ProcessMilliseconds(p => p == hostPid) - hostBefore, ProcessMilliseconds(IsPostgres) - pgBefore);
+        var (cpu, hostCpu, pgCpu) = (BusyMilliseconds() - cpuBefore, CpuMilliseconds(hostPid) - hostBefore, PostgresMilliseconds() - pgBefore);
         var requests = json.GetProperty("requests").GetInt64();
         if (s.BodyFile is not null) BodiesUsed[s.Key] = json.GetProperty("next").GetInt64();
         var kinds = new[] { "connect", "read", "write", "status", "timeout" }.Select(k => (k, n: json.GetProperty(k).GetInt64())).ToList();
@@ -533,28 +530,28 @@ internal static partial class LoadBenchmark
         };
     }
 
-    private static bool IsPostgres(int pid)
-    {
-        try { return File.ReadAllText($"/proc/{pid}/comm").Trim() == "postgres"; }
-        catch (IOException) { return false; }
-    }
-
-    /// <summary>User and system CPU time of the live processes <paramref name="which"/> picks (a process that ended meanwhile is missed).</summary>
-    private static double ProcessMilliseconds(Func<int, bool> which)
+    /// <summary>User and system CPU time of every live PostgreSQL process (one that ended meanwhile is missed).</summary>
+    private static double PostgresMilliseconds()
     {
         double total = 0;
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid) || !which(pid)) continue;
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
             try
             {
-                var stat = File.ReadAllText($"{dir}/stat");
-                var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                total += (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) * 1000.0 / 100;
+                if (File.ReadAllText($"{dir}/comm").Trim() == "postgres") total += CpuMilliseconds(pid);
             }
             catch (IOException) { }
         }
         return total;
+    }
+
+    /// <summary>User and system CPU time of process <paramref name="pid"/> so far, from /proc/pid/stat.</summary>
+    private static double CpuMilliseconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) * 1000.0 / 100; // USER_HZ
     }
 
     /// <summary>
@@ -688,12 +685,12 @@ internal static partial class LoadBenchmark
             var declared = results.Where(r => r.Key == "declare" && floorByRound.ContainsKey(r.Round)).ToList();
             if (declared.Count > 0)
             {
-                var sustained = declared.Select(r => r.SustainedPerSecond / floorByRound[r.Round].RequestsPerSecond).Order().ToList();
-                var ratio = sustained[sustained.Count / 2];
+                var perRound = declared.Select(r => r.SustainedPerSecond / floorByRound[r.Round].RequestsPerSecond).ToList();
+                var ratio = perRound.Order().ElementAt(perRound.Count / 2);
                 sb.AppendLine(CultureInfo.InvariantCulture,
                     $"下一步 sustained (timed until its events were handed on and applied, {string.Join(", ", declared.Select(r => $"{r.DrainSeconds:0.0}"))} s after the runs): " +
                     $"{declared.Select(r => r.SustainedPerSecond).Order().ElementAt(declared.Count / 2):N0} declarations/s = {ratio:P1} of the floor " +
-                    $"({(ratio >= 0.10 ? "met" : "NOT met")}, ≥ 10 %); per round {string.Join(", ", declared.Select(r => (r.SustainedPerSecond / floorByRound[r.Round].RequestsPerSecond).ToString("P1", CultureInfo.InvariantCulture)))}");
+                    $"({(ratio >= 0.10 ? "met" : "NOT met")}, ≥ 10 %); per round {string.Join(", ", perRound.Select(x => x.ToString("P1", CultureInfo.InvariantCulture)))}");
             }
             sb.AppendLine("rounds (req/s): " + string.Join("; ", results.GroupBy(r => r.Key).Select(g => $"{g.Key} " + string.Join(", ", g.Select(r => r.RequestsPerSecond.ToString("N0", CultureInfo.InvariantCulture))))));
             sb.AppendLine(CultureInfo.InvariantCulture, $"host process peak memory (VmHWM): {peakMemory / 1024.0 / 1024.0:N0} MB");

@@ -73,8 +73,6 @@ internal sealed class DbSession(NpgsqlDataSource dataSource, IOptions<DatabaseOp
     /// <summary>The generic-plan setting, waiting to go with the session's next statement.</summary>
     private string? _setup;
 
-    private const string GenericPlansSetting = "SET LOCAL plan_cache_mode = force_generic_plan";
-
     public void UseLongCommandTimeout() => _timeout = options.Value.LongCommandTimeout;
 
     private int TimeoutSeconds => _timeout <= TimeSpan.Zero ? 0 : (int)Math.Ceiling(_timeout.TotalSeconds);
@@ -187,13 +185,12 @@ internal sealed class DbSession(NpgsqlDataSource dataSource, IOptions<DatabaseOp
         if (Transaction is null) throw new InvalidOperationException("Generic plans are set for a transaction.");
         if (GenericPlans) return;
         GenericPlans = true;
-        _setup = GenericPlansSetting;
+        _setup = GenericPlan.Set;
     }
 
     public async Task CommitAsync(CancellationToken ct)
     {
         if (Transaction is null) return;
-        if (_deferred.Count == 0) _setup = null; // (nothing left to plan)
         if (_deferred.Count > 0)
         {
             // The queued writes and the COMMIT in one round trip. Npgsql follows the server's transaction status: once the batch has
@@ -202,7 +199,11 @@ internal sealed class DbSession(NpgsqlDataSource dataSource, IOptions<DatabaseOp
             _deferred.Add(new NpgsqlBatchCommand("COMMIT"));
             await FlushAsync(ct);
         }
-        else await Transaction.CommitAsync(ct);
+        else
+        {
+            _setup = null; // (nothing left to plan)
+            await Transaction.CommitAsync(ct);
+        }
         await Transaction.DisposeAsync();
         Transaction = null;
         GenericPlans = false;

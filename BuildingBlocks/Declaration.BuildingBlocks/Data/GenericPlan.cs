@@ -7,7 +7,11 @@ namespace Declaration.BuildingBlocks.Data;
 /// </summary>
 public static class GenericPlan
 {
-    private const string Set = "SET LOCAL plan_cache_mode = force_generic_plan";
+    /// <summary>The setting, for the rest of the transaction (or until <see cref="Reset"/>).</summary>
+    public const string Set = "SET LOCAL plan_cache_mode = force_generic_plan";
+
+    /// <summary>Back to the session's setting (a plan per run) for the rest of the transaction.</summary>
+    public const string Reset = "SET LOCAL plan_cache_mode TO DEFAULT";
 
     /// <summary>
     /// <paramref name="sql"/> (one statement) wrapped for <paramref name="db"/>'s state: outside a transaction in one of its own
@@ -17,5 +21,5 @@ public static class GenericPlan
     public static string Wrap(string sql, IDbSession db) =>
         db.Transaction is null ? $"BEGIN;\n{Set};\n{sql};\nCOMMIT"
         : db.GenericPlans ? sql
-        : $"{Set};\n{sql};\nSET LOCAL plan_cache_mode TO DEFAULT";
+        : $"{Set};\n{sql};\n{Reset}";
 }

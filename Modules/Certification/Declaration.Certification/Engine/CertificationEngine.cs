@@ -345,14 +345,14 @@ internal sealed class CertificationEngine(IDbSession db)
         await using var batch = new NpgsqlBatch(await db.ConnectionAsync(ct), db.Transaction);
         // (A transaction that runs generic plans throughout keeps its setting.)
         var switchPlans = !db.GenericPlans;
-        if (switchPlans) batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_generic_plan"));
+        if (switchPlans) batch.BatchCommands.Add(new NpgsqlBatchCommand(GenericPlan.Set));
         if (before is not null) batch.BatchCommands.Add(before.Command);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(SmallGroup)
         {
             Parameters = { new NpgsqlParameter<Guid[]>("targets", [.. targets]), new NpgsqlParameter<DateTimeOffset>("now", now) },
         });
         foreach (var companion in after ?? []) batch.BatchCommands.Add(companion.Command);
-        if (switchPlans) batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode TO DEFAULT"));
+        if (switchPlans) batch.BatchCommands.Add(new NpgsqlBatchCommand(GenericPlan.Reset));
         await batch.PrepareAsync(ct);
         long placements, qualifying;
         string changedJson, blockedJson;
