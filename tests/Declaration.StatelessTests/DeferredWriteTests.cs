@@ -138,6 +138,43 @@ public sealed class DeferredWriteTests
     }
 
     [Test]
+    public async Task CustomPlansAgain_AfterQueuedGenericWrites_FollowThem_AndNotReachBack()
+    {
+        var (first, second) = (Guid.NewGuid(), Guid.NewGuid());
+        var (modes, flags) = await InScopeAsync(A.Services, async sp =>
+        {
+            var db = sp.GetRequiredService<IDbSession>();
+            // Each queued write records the mode it ran under (its row's n: 1 generic, 0 not).
+            NpgsqlBatchCommand Recording(Guid unit) => new(
+                "INSERT INTO platform.unit_change (unit_id, n) SELECT $1, (current_setting('plan_cache_mode') = 'force_generic_plan')::int")
+                { Parameters = { new NpgsqlParameter<Guid> { TypedValue = unit } } };
+            var seen = new List<bool>();
+            await db.BeginAsync(CancellationToken.None);
+            // One unit of work by key, then one of another kind in the same transaction (as a batch of inbox deliveries).
+            db.UseGenericPlans();
+            await db.DeferAsync(Recording(first), CancellationToken.None);
+            db.UseCustomPlans();
+            seen.Add(db.GenericPlans);
+            await db.DeferAsync(Recording(second), CancellationToken.None);
+            var now = await PlanModeAsync(db);
+            // Set and ended with nothing sent in between: nothing to send.
+            db.UseGenericPlans();
+            db.UseCustomPlans();
+            var after = await PlanModeAsync(db);
+            await db.CommitAsync(CancellationToken.None);
+            var rows = await db.QueryAsync<(Guid, int)>("SELECT unit_id, n::int FROM platform.unit_change WHERE unit_id = ANY(@units)",
+                new { units = new[] { first, second } }, CancellationToken.None);
+            var n = rows.ToDictionary(r => r.Item1, r => r.Item2);
+            return (new[] { n[first], n[second] }, (seen[0], now, after));
+        });
+        Assert.Multiple(() =>
+        {
+            Assert.That(modes, Is.EqualTo(new[] { 1, 0 }), "the write queued before the reset ran generic, the one after it did not");
+            Assert.That(flags, Is.EqualTo((false, "force_custom_plan", "force_custom_plan")));
+        });
+    }
+
+    [Test]
     public void GenericPlans_OutsideATransaction_AreRefused()
     {
         Assert.ThrowsAsync<InvalidOperationException>(() => InScopeAsync(A.Services, sp =>

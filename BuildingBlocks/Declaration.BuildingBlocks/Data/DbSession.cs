@@ -27,6 +27,12 @@ public interface IDbSession
     /// </summary>
     void UseGenericPlans();
 
+    /// <summary>
+    /// Ends <see cref="UseGenericPlans"/>: the rest of the transaction plans each run again (for a unit of work of another kind that
+    /// follows in the same transaction). The setting travels with the next statement, as that one's did.
+    /// </summary>
+    void UseCustomPlans();
+
     /// <summary>Whether the current transaction runs generic plans (<see cref="UseGenericPlans"/>).</summary>
     bool GenericPlans { get; }
     Task CommitAsync(CancellationToken ct);
@@ -185,7 +191,24 @@ internal sealed class DbSession(NpgsqlDataSource dataSource, IOptions<DatabaseOp
         if (Transaction is null) throw new InvalidOperationException("Generic plans are set for a transaction.");
         if (GenericPlans) return;
         GenericPlans = true;
-        _setup = GenericPlan.Set;
+        Plan(GenericPlan.Set);
+    }
+
+    public void UseCustomPlans()
+    {
+        if (!GenericPlans) return;
+        GenericPlans = false;
+        Plan(GenericPlan.Reset);
+    }
+
+    /// <summary>
+    /// A plan setting for the statements that follow: after the writes already queued (it must not reach back to them), else with
+    /// the next statement; one still waiting is replaced (nothing ran with it).
+    /// </summary>
+    private void Plan(string setting)
+    {
+        if (_deferred.Count > 0) _deferred.Add(new NpgsqlBatchCommand(setting));
+        else _setup = _setup is null ? setting : null;
     }
 
     public async Task CommitAsync(CancellationToken ct)

@@ -10,9 +10,11 @@ using Npgsql;
 namespace Declaration.BuildingBlocks.Messaging;
 
 /// <summary>
-/// Runs every module's pending inbox rows through their handlers: one row, one transaction holding the handler's changes and
-/// the row's "processed" mark, so each delivery takes effect exactly once (a process killed mid-way rolls back and the row
-/// stays pending; FOR UPDATE SKIP LOCKED lets any number of hosts share the work). A failure is counted and retried after
+/// Runs every module's pending inbox rows through their handlers. Rows are claimed in their order with FOR UPDATE SKIP LOCKED (so
+/// any number of workers and hosts share the work) up to <see cref="MessagingOptions.InboxBatchSize"/> at a time, and applied in one
+/// transaction that holds the handlers' changes and the rows' "processed" marks: each delivery takes effect exactly once (a process
+/// killed mid-way rolls back and the rows stay pending). A batch that fails is rolled back whole and its rows are applied again one
+/// at a time, each in its own transaction, so that one failing delivery holds up no other: the failure is counted and retried after
 /// an exponential back-off; after MaxAttempts the row is parked with its error (listed on /Admin/Deliveries, re-drivable).
 /// A process takes only rows of the handlers it has (during a rolling deploy, a new handler's rows wait for a host that has it).
 /// </summary>
@@ -22,8 +24,9 @@ public sealed class InboxProcessor(NpgsqlDataSource dataSource, IServiceScopeFac
     private readonly double _faultRate = FaultRate(options.Value, environment);
 
     /// <summary>
-    /// Processes the due rows of every consumer schema (up to a batch each); returns how many deliveries were attempted. A schema
-    /// with work gets <see cref="MessagingOptions.InboxWorkers"/> workers; one that has none costs one look.
+    /// Processes the due rows of every consumer schema (up to <see cref="MessagingOptions.BatchSize"/> each); returns how many
+    /// deliveries were attempted. A schema with work gets <see cref="MessagingOptions.InboxWorkers"/> workers; one that has none
+    /// costs one look.
     /// </summary>
     public async Task<int> ProcessOnceAsync(CancellationToken ct)
     {
@@ -32,23 +35,35 @@ public sealed class InboxProcessor(NpgsqlDataSource dataSource, IServiceScopeFac
         var share = Math.Max(1, options.Value.BatchSize / workers);
         foreach (var schema in subscriptions.ConsumerSchemas)
         {
-            if (!await ProcessNextAsync(schema, ct)) continue;
+            var first = await ApplyAsync(schema, null, Math.Min(BatchLimit, share), ct);
+            if (first == 0) continue;
             var counts = await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => ProcessSomeAsync(schema, share, ct)));
-            attempted += 1 + counts.Sum();
+            attempted += first + counts.Sum();
         }
         return attempted;
     }
 
+    private int BatchLimit => Math.Max(1, options.Value.InboxBatchSize);
+
     private async Task<int> ProcessSomeAsync(string schema, int limit, CancellationToken ct)
     {
         var done = 0;
-        while (done < limit && await ProcessNextAsync(schema, ct)) done++;
+        while (done < limit)
+        {
+            var applied = await ApplyAsync(schema, null, Math.Min(BatchLimit, limit - done), ct);
+            if (applied == 0) break;
+            done += applied;
+        }
         return done;
     }
 
-    private async Task<bool> ProcessNextAsync(string schema, CancellationToken ct)
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> due rows of <paramref name="schema"/> (or only the row <paramref name="id"/>) and applies
+    /// them in one transaction; returns how many were claimed (each applied, or its failure recorded).
+    /// </summary>
+    private async Task<int> ApplyAsync(string schema, long? id, int limit, CancellationToken ct)
     {
-        InboxRow? row = null;
+        IReadOnlyList<InboxRow> rows = [];
         try
         {
             await using var scope = scopes.CreateSystemScope();
@@ -56,28 +71,38 @@ public sealed class InboxProcessor(NpgsqlDataSource dataSource, IServiceScopeFac
             await db.BeginAsync(ct);
             try
             {
-                // The next due row, from the index of due rows in its order: the generic plan (planned once per connection).
-                row = await db.QuerySingleOrDefaultAsync<InboxRow>(GenericPlan.Wrap($"""
+                // The next due rows (or the one row), from the index of due rows in their order: the generic plan (planned once per
+                // connection).
+                rows = await db.QueryAsync<InboxRow>(GenericPlan.Wrap($"""
                     SELECT id, message_id AS MessageId, consumer, type, payload::text AS payload, attempts FROM {schema}.inbox
                     WHERE processed_at IS NULL AND parked_at IS NULL AND next_attempt_at <= @now AND consumer = ANY(@consumers)
-                    ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
-                    """, db), new { now = clock.GetUtcNow(), consumers = subscriptions.ConsumersOf(schema) }, ct);
-                if (row is null)
+                        {(id is null ? "" : "AND id = @id")}
+                    ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED
+                    """, db), new { now = clock.GetUtcNow(), consumers = subscriptions.ConsumersOf(schema), id, limit }, ct);
+                if (rows.Count == 0)
                 {
                     await db.RollbackAsync(ct);
-                    return false;
+                    return 0;
                 }
-                var subscription = subscriptions.Find(schema, row.Consumer)
-                    ?? throw new InvalidOperationException($"No handler {row.Consumer} is registered in {schema}.");
-                var @event = types.Deserialize(row.Type, row.Payload);
-                await subscription.InvokeAsync(scope.ServiceProvider, @event, ct);
-                if (_faultRate > 0 && Random.Shared.NextDouble() < _faultRate)
-                    throw new InjectedFaultException($"injected failure delivering {row.Type} to {row.Consumer}");
-                // The mark travels with the COMMIT (one round trip).
-                await db.DeferAsync(BatchCommands.Create($"UPDATE {schema}.inbox SET processed_at = @now, attempts = attempts + 1, last_error = NULL WHERE id = @Id",
-                    new { row.Id, now = clock.GetUtcNow() }), ct);
+                string? previous = null;
+                foreach (var row in rows)
+                {
+                    var subscription = subscriptions.Find(schema, row.Consumer)
+                        ?? throw new InvalidOperationException($"No handler {row.Consumer} is registered in {schema}.");
+                    // A handler's generic plans (work found by key) are its own: the next handler of another kind plans as usual.
+                    if (previous is not null && previous != row.Consumer) db.UseCustomPlans();
+                    previous = row.Consumer;
+                    var @event = types.Deserialize(row.Type, row.Payload);
+                    await subscription.InvokeAsync(scope.ServiceProvider, @event, ct);
+                    if (_faultRate > 0 && Random.Shared.NextDouble() < _faultRate)
+                        throw new InjectedFaultException($"injected failure delivering {row.Type} to {row.Consumer}");
+                }
+                // The marks travel with the handlers' queued writes and the COMMIT (one round trip).
+                await db.DeferAsync(BatchCommands.Create(
+                    $"UPDATE {schema}.inbox SET processed_at = @now, attempts = attempts + 1, last_error = NULL WHERE id = ANY(@ids)",
+                    new { ids = rows.Select(r => r.Id).ToArray(), now = clock.GetUtcNow() }), ct);
                 await db.CommitAsync(ct);
-                return true;
+                return rows.Count;
             }
             catch
             {
@@ -85,10 +110,17 @@ public sealed class InboxProcessor(NpgsqlDataSource dataSource, IServiceScopeFac
                 throw;
             }
         }
-        catch (Exception ex) when (row is not null && !ct.IsCancellationRequested)
+        catch (Exception ex) when (rows.Count > 0 && !ct.IsCancellationRequested)
         {
-            await RecordFailureAsync(schema, row, ex, ct);
-            return true;
+            if (rows.Count == 1)
+            {
+                await RecordFailureAsync(schema, rows[0], ex, ct);
+                return 1;
+            }
+            // Which delivery failed (and whether the others would) is found by applying each on its own.
+            logger.LogDebug(ex, "A batch of {Count} deliveries in {Schema} failed; applying them one at a time", rows.Count, schema);
+            foreach (var row in rows) await ApplyAsync(schema, row.Id, 1, ct);
+            return rows.Count;
         }
     }
 

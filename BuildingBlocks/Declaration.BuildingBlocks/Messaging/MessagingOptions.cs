@@ -16,8 +16,14 @@ public sealed class MessagingOptions
     public int BatchSize { get; set; } = 500;
 
     /// <summary>
-    /// Deliveries of one module's inbox applied at once, each in its own transaction (rows are claimed with SKIP LOCKED, as by
-    /// several hosts): one worker a core, so that the projections keep up with the requests that raise their events.
+    /// Deliveries applied in one transaction (claimed together, in their order). A batch that fails is applied again one delivery at a
+    /// time, so a failing handler holds up no other delivery; its handlers' changes and side effects inside the transaction roll back.
+    /// </summary>
+    public int InboxBatchSize { get; set; } = 50;
+
+    /// <summary>
+    /// Workers applying one module's inbox at once, each its own batches (rows are claimed with SKIP LOCKED, as by several
+    /// hosts): one worker a core, so that the projections keep up with the requests that raise their events.
     /// </summary>
     public int InboxWorkers { get; set; } = Environment.ProcessorCount;
 

@@ -24,14 +24,14 @@ public sealed class CertificationFixture
     public async Task StopAsync() => await App.DisposeAsync();
 }
 
-/// <summary>Counts deliveries of CertificationResultChanged per placement (through the inbox).</summary>
-internal sealed class CountingResultChangedHandler : IIntegrationEventHandler<CertificationResultChanged>
+/// <summary>Counts deliveries of CertificationResultChanged per placement (through the inbox) that took effect (at commit).</summary>
+internal sealed class CountingResultChangedHandler(IDbSession db) : IIntegrationEventHandler<CertificationResultChanged>
 {
     public static readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, int> Handled = new();
 
     public Task HandleAsync(CertificationResultChanged @event, CancellationToken ct)
     {
-        Handled.AddOrUpdate(@event.PlacementId, 1, (_, n) => n + 1);
+        db.AfterCommit(() => Handled.AddOrUpdate(@event.PlacementId, 1, (_, n) => n + 1));
         return Task.CompletedTask;
     }
 }

@@ -91,7 +91,20 @@ public sealed class OutboxTests
     [Test]
     public async Task ManyEvents_AppliedByConcurrentWorkers_AreEachHandledOnce()
     {
-        var units = Enumerable.Range(0, 60).Select(_ => Guid.NewGuid()).ToList();
+        var units = await PublishManyAsync(60);
+        var processor = ActivatorUtilities.CreateInstance<InboxProcessor>(App.Services,
+            Options.Create(new MessagingOptions { InboxWorkers = 4, BatchSize = 500, InboxBatchSize = 5 }));
+        var attempted = await processor.ProcessOnceAsync(CancellationToken.None);
+        Assert.Multiple(() =>
+        {
+            Assert.That(attempted, Is.GreaterThanOrEqualTo(units.Count), "every delivery in one pass");
+            Assert.That(units.Select(u => CountingProfileHandler.Handled.GetValueOrDefault(u)), Is.All.EqualTo(1));
+        });
+    }
+
+    private static async Task<List<Guid>> PublishManyAsync(int count)
+    {
+        var units = Enumerable.Range(0, count).Select(_ => Guid.NewGuid()).ToList();
         await App.InScopeAsync(TestUsers.System, async sp =>
         {
             var db = sp.GetRequiredService<IDbSession>();
@@ -101,14 +114,61 @@ public sealed class OutboxTests
             return 0;
         });
         await App.Services.GetRequiredService<OutboxRelay>().ProcessOnceAsync(CancellationToken.None);
+        return units;
+    }
+
+    [Test]
+    public async Task ManyDeliveries_AreAppliedInBatches_EachBatchOneTransaction()
+    {
+        var units = await PublishManyAsync(60);
         var processor = ActivatorUtilities.CreateInstance<InboxProcessor>(App.Services,
-            Options.Create(new MessagingOptions { InboxWorkers = 4, BatchSize = 500 }));
+            Options.Create(new MessagingOptions { InboxWorkers = 1, BatchSize = 500, InboxBatchSize = 50 }));
         var attempted = await processor.ProcessOnceAsync(CancellationToken.None);
+        // The transaction that marked a row processed is the row version's xmin: one per batch.
+        var (rows, transactions) = await App.InScopeAsync(TestUsers.System, sp => sp.GetRequiredService<IDbSession>().QuerySingleAsync<(long, long)>(
+            "SELECT count(*), count(DISTINCT xmin::text) FROM units.inbox WHERE processed_at IS NOT NULL", null, CancellationToken.None));
         Assert.Multiple(() =>
         {
-            Assert.That(attempted, Is.GreaterThanOrEqualTo(units.Count), "every delivery in one pass");
+            Assert.That(rows, Is.EqualTo(units.Count * 2), "both handlers of each event");
+            Assert.That(attempted, Is.GreaterThanOrEqualTo(rows), "(and the other modules' handlers of the event)");
+            Assert.That(transactions, Is.EqualTo((rows + 49) / 50), "fifty deliveries a transaction");
             Assert.That(units.Select(u => CountingProfileHandler.Handled.GetValueOrDefault(u)), Is.All.EqualTo(1));
+            Assert.That(units.Select(u => FlakyProfileHandler.Handled.GetValueOrDefault(u)), Is.All.EqualTo(1));
         });
+    }
+
+    [Test]
+    public async Task AFailingDelivery_InABatch_HoldsUpNoOther_AndIsCountedOnce()
+    {
+        var units = await PublishManyAsync(60);
+        var failing = units[17];
+        FlakyProfileHandler.Failing[failing] = true;
+        try
+        {
+            var processor = ActivatorUtilities.CreateInstance<InboxProcessor>(App.Services,
+                Options.Create(new MessagingOptions { InboxWorkers = 2, BatchSize = 500, InboxBatchSize = 50 }));
+            await processor.ProcessOnceAsync(CancellationToken.None);
+            var rows = await App.InScopeAsync(TestUsers.System, sp => sp.GetRequiredService<IDbSession>().QueryAsync<(string, int, bool, string?)>("""
+                SELECT consumer, attempts, processed_at IS NOT NULL, last_error FROM units.inbox ORDER BY id
+                """, null, CancellationToken.None));
+            var failed = rows.Where(r => r.Item3 == false).ToList();
+            Assert.Multiple(() =>
+            {
+                Assert.That(rows, Has.Count.EqualTo(units.Count * 2));
+                Assert.That(failed, Has.Count.EqualTo(1), "only the failing delivery is left pending");
+                Assert.That(failed.Single().Item1, Does.EndWith(nameof(FlakyProfileHandler)));
+                Assert.That(failed.Single().Item2, Is.EqualTo(1), "the rolled-back batch does not count as an attempt");
+                Assert.That(failed.Single().Item4, Does.Contain("模拟故障"));
+                Assert.That(rows.Where(r => r.Item3).Select(r => r.Item2), Is.All.EqualTo(1), "every other delivery applied on its first attempt");
+                Assert.That(units.Select(u => CountingProfileHandler.Handled.GetValueOrDefault(u)), Is.All.EqualTo(1), "each applied once");
+                Assert.That(units.Where(u => u != failing).Select(u => FlakyProfileHandler.Handled.GetValueOrDefault(u)), Is.All.EqualTo(1));
+                Assert.That(FlakyProfileHandler.Handled.ContainsKey(failing), Is.False);
+            });
+        }
+        finally
+        {
+            FlakyProfileHandler.Failing.TryRemove(failing, out _);
+        }
     }
 
     [Test]

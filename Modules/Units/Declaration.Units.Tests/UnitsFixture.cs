@@ -1,4 +1,5 @@
 using System.Text;
+using Declaration.BuildingBlocks.Data;
 using Declaration.BuildingBlocks.Messaging;
 using Declaration.BuildingBlocks.Testing;
 using Declaration.TestSupport;
@@ -21,20 +22,23 @@ public sealed class UnitsFixture
     public async Task StopAsync() => await App.DisposeAsync();
 }
 
-/// <summary>Counts deliveries of UnitProfileChanged (through the inbox) per unit.</summary>
-internal sealed class CountingProfileHandler : IIntegrationEventHandler<UnitProfileChanged>
+/// <summary>
+/// Counts deliveries of UnitProfileChanged (through the inbox) per unit that took effect: counted when the delivery's transaction
+/// commits, as a handler's changes in the database would be (a batch rolled back and applied again counts once).
+/// </summary>
+internal sealed class CountingProfileHandler(IDbSession db) : IIntegrationEventHandler<UnitProfileChanged>
 {
     public static readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, int> Handled = new();
 
     public Task HandleAsync(UnitProfileChanged @event, CancellationToken ct)
     {
-        Handled.AddOrUpdate(@event.UnitId, 1, (_, n) => n + 1);
+        db.AfterCommit(() => Handled.AddOrUpdate(@event.UnitId, 1, (_, n) => n + 1));
         return Task.CompletedTask;
     }
 }
 
-/// <summary>Fails for the units listed in <see cref="Failing"/> (a handler with a bug, or a dependency down); counts the others.</summary>
-internal sealed class FlakyProfileHandler : IIntegrationEventHandler<UnitProfileChanged>
+/// <summary>Fails for the units listed in <see cref="Failing"/> (a handler with a bug, or a dependency down); counts the others (at commit).</summary>
+internal sealed class FlakyProfileHandler(IDbSession db) : IIntegrationEventHandler<UnitProfileChanged>
 {
     public static readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, bool> Failing = new();
     public static readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, int> Handled = new();
@@ -42,7 +46,7 @@ internal sealed class FlakyProfileHandler : IIntegrationEventHandler<UnitProfile
     public Task HandleAsync(UnitProfileChanged @event, CancellationToken ct)
     {
         if (Failing.ContainsKey(@event.UnitId)) throw new InvalidOperationException($"模拟故障：单位 {@event.UnitId} 的处理失败");
-        Handled.AddOrUpdate(@event.UnitId, 1, (_, n) => n + 1);
+        db.AfterCommit(() => Handled.AddOrUpdate(@event.UnitId, 1, (_, n) => n + 1));
         return Task.CompletedTask;
     }
 }
