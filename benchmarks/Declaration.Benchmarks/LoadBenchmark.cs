@@ -74,7 +74,10 @@ internal static partial class LoadBenchmark
         if (only is null || only.Any(o => o != "nightly"))
         {
             var hostPort = LocalPostgresCluster.FreePort();
-            await using var host = await HostProcess.StartAsync(root, hostPort, connectionString, keys);
+            // (--pool N: the host's connection pool, to compare sizes.)
+            var hostConnections = Option(args, "--pool", 0) is > 0 and var pool
+                ? new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = pool }.ConnectionString : connectionString;
+            await using var host = await HostProcess.StartAsync(root, hostPort, hostConnections, keys);
             var loadUsers = await LoadUsersAsync(connectionString);
             var sessions = await SignInAsync(host.BaseUrl, loadUsers);
             var scenarios = await ScenariosAsync(services, connectionString, host.BaseUrl, sessions, dataDir, args.Contains("--same-declarer"));

