@@ -324,6 +324,13 @@ internal sealed class CertificationEngine(IDbSession db)
                 FROM (SELECT unit_id AS "UnitId", credit_code AS "CreditCode", region_code AS "RegionCode", reason AS "Reason" FROM cert_blocked) b)::text AS Blocked
         """;
 
+    /// <summary>
+    /// <see cref="SmallGroup"/> with positional parameters (<c>$1</c> the targets, <c>$2</c> the instant): Npgsql sends a statement whose
+    /// parameters are positional as it is, where named ones make it parse and rewrite the 16 KB text at every run (a twentieth of the
+    /// host's CPU in the declaration step, and a 32 KB string a run for the collector).
+    /// </summary>
+    private static readonly string SmallGroupPositional = SmallGroup.Replace("@targets", "$1", StringComparison.Ordinal).Replace("@now", "$2", StringComparison.Ordinal);
+
     /// <summary>The changed results' keys come back lower-cased (unquoted SQL aliases): matched case-insensitively.</summary>
     private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
 
@@ -347,9 +354,9 @@ internal sealed class CertificationEngine(IDbSession db)
         var switchPlans = !db.GenericPlans;
         if (switchPlans) batch.BatchCommands.Add(new NpgsqlBatchCommand(GenericPlan.Set));
         if (before is not null) batch.BatchCommands.Add(before.Command);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(SmallGroup)
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(SmallGroupPositional)
         {
-            Parameters = { new NpgsqlParameter<Guid[]>("targets", [.. targets]), new NpgsqlParameter<DateTimeOffset>("now", now) },
+            Parameters = { new NpgsqlParameter<Guid[]> { TypedValue = [.. targets] }, new NpgsqlParameter<DateTimeOffset> { TypedValue = now } },
         });
         foreach (var companion in after ?? []) batch.BatchCommands.Add(companion.Command);
         if (switchPlans) batch.BatchCommands.Add(new NpgsqlBatchCommand(GenericPlan.Reset));
