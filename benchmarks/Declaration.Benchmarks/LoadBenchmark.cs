@@ -30,9 +30,10 @@ namespace Declaration.Benchmarks;
 /// <code>
 /// dotnet run -c Release --project benchmarks/Declaration.Benchmarks -- load [--data /work/perfdata] [--reuse] [--rounds 3]
 ///     [--duration 15] [--connections 100] [--only floor,home,...] [--no-nightly] [--nightly-runs 3] [--check] [--same-declarer]
+///     [--pool 60]
 /// </code>
 /// <c>--same-declarer</c> declares on in the unit of the previous run, after the bodies it sent (a fresh reserved unit otherwise):
-/// for comparing builds without using up the reserved units.
+/// for comparing builds without using up the reserved units. <c>--pool N</c> sets the host's connection pool (default 60).
 /// </summary>
 internal static partial class LoadBenchmark
 {
@@ -74,7 +75,6 @@ internal static partial class LoadBenchmark
         if (only is null || only.Any(o => o != "nightly"))
         {
             var hostPort = LocalPostgresCluster.FreePort();
-            // (--pool N: the host's connection pool, to compare sizes.)
             var hostConnections = Option(args, "--pool", 0) is > 0 and var pool
                 ? new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = pool }.ConnectionString : connectionString;
             await using var host = await HostProcess.StartAsync(root, hostPort, hostConnections, keys);

@@ -83,6 +83,11 @@ public sealed class DeferredWriteTests
         });
     }
 
+    /// <summary>A queued write that records the plan mode it ran under (its row's n: 1 generic, 0 not).</summary>
+    private static NpgsqlBatchCommand RecordingPlanMode(Guid unit) =>
+        new("INSERT INTO platform.unit_change (unit_id, n) SELECT $1, (current_setting('plan_cache_mode') = 'force_generic_plan')::int")
+        { Parameters = { new NpgsqlParameter<Guid> { TypedValue = unit } } };
+
     private static Task<string?> PlanModeAsync(IDbSession db) =>
         db.ExecuteScalarAsync<string>("SELECT current_setting('plan_cache_mode')", null, CancellationToken.None);
 
@@ -122,10 +127,7 @@ public sealed class DeferredWriteTests
             var db = sp.GetRequiredService<IDbSession>();
             await db.BeginAsync(CancellationToken.None);
             db.UseGenericPlans();
-            // The queued write records the mode it ran under (its row's n: 1 generic, 0 not).
-            await db.DeferAsync(new NpgsqlBatchCommand(
-                "INSERT INTO platform.unit_change (unit_id, n) SELECT $1, (current_setting('plan_cache_mode') = 'force_generic_plan')::int")
-                { Parameters = { new NpgsqlParameter<Guid> { TypedValue = unit } } }, CancellationToken.None);
+            await db.DeferAsync(RecordingPlanMode(unit), CancellationToken.None);
             await db.CommitAsync(CancellationToken.None);
             return (await db.ExecuteScalarAsync<decimal>("SELECT n FROM platform.unit_change WHERE unit_id = @unit", new { unit }, CancellationToken.None),
                 db.GenericPlans);
@@ -144,18 +146,14 @@ public sealed class DeferredWriteTests
         var (modes, flags) = await InScopeAsync(A.Services, async sp =>
         {
             var db = sp.GetRequiredService<IDbSession>();
-            // Each queued write records the mode it ran under (its row's n: 1 generic, 0 not).
-            NpgsqlBatchCommand Recording(Guid unit) => new(
-                "INSERT INTO platform.unit_change (unit_id, n) SELECT $1, (current_setting('plan_cache_mode') = 'force_generic_plan')::int")
-                { Parameters = { new NpgsqlParameter<Guid> { TypedValue = unit } } };
             var seen = new List<bool>();
             await db.BeginAsync(CancellationToken.None);
             // One unit of work by key, then one of another kind in the same transaction (as a batch of inbox deliveries).
             db.UseGenericPlans();
-            await db.DeferAsync(Recording(first), CancellationToken.None);
+            await db.DeferAsync(RecordingPlanMode(first), CancellationToken.None);
             db.UseCustomPlans();
             seen.Add(db.GenericPlans);
-            await db.DeferAsync(Recording(second), CancellationToken.None);
+            await db.DeferAsync(RecordingPlanMode(second), CancellationToken.None);
             var now = await PlanModeAsync(db);
             // Set and ended with nothing sent in between: nothing to send.
             db.UseGenericPlans();

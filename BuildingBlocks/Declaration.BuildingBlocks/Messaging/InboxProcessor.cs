@@ -90,7 +90,7 @@ public sealed class InboxProcessor(NpgsqlDataSource dataSource, IServiceScopeFac
                     var subscription = subscriptions.Find(schema, row.Consumer)
                         ?? throw new InvalidOperationException($"No handler {row.Consumer} is registered in {schema}.");
                     // A handler's generic plans (work found by key) are its own: the next handler of another kind plans as usual.
-                    if (previous is not null && previous != row.Consumer) db.UseCustomPlans();
+                    if (row.Consumer != previous) db.UseCustomPlans();
                     previous = row.Consumer;
                     var @event = types.Deserialize(row.Type, row.Payload);
                     await subscription.InvokeAsync(scope.ServiceProvider, @event, ct);

@@ -92,15 +92,18 @@ public sealed class OutboxTests
     public async Task ManyEvents_AppliedByConcurrentWorkers_AreEachHandledOnce()
     {
         var units = await PublishManyAsync(60);
-        var processor = ActivatorUtilities.CreateInstance<InboxProcessor>(App.Services,
-            Options.Create(new MessagingOptions { InboxWorkers = 4, BatchSize = 500, InboxBatchSize = 5 }));
-        var attempted = await processor.ProcessOnceAsync(CancellationToken.None);
+        var attempted = await ProcessOnceAsync(workers: 4, batch: 5);
         Assert.Multiple(() =>
         {
             Assert.That(attempted, Is.GreaterThanOrEqualTo(units.Count), "every delivery in one pass");
             Assert.That(units.Select(u => CountingProfileHandler.Handled.GetValueOrDefault(u)), Is.All.EqualTo(1));
         });
     }
+
+    /// <summary>One pass of an inbox processor with <paramref name="workers"/> workers claiming <paramref name="batch"/> rows at a time.</summary>
+    private static Task<int> ProcessOnceAsync(int workers, int batch) =>
+        ActivatorUtilities.CreateInstance<InboxProcessor>(App.Services,
+            Options.Create(new MessagingOptions { InboxWorkers = workers, BatchSize = 500, InboxBatchSize = batch })).ProcessOnceAsync(CancellationToken.None);
 
     private static async Task<List<Guid>> PublishManyAsync(int count)
     {
@@ -121,9 +124,7 @@ public sealed class OutboxTests
     public async Task ManyDeliveries_AreAppliedInBatches_EachBatchOneTransaction()
     {
         var units = await PublishManyAsync(60);
-        var processor = ActivatorUtilities.CreateInstance<InboxProcessor>(App.Services,
-            Options.Create(new MessagingOptions { InboxWorkers = 1, BatchSize = 500, InboxBatchSize = 50 }));
-        var attempted = await processor.ProcessOnceAsync(CancellationToken.None);
+        var attempted = await ProcessOnceAsync(workers: 1, batch: 50);
         // The transaction that marked a row processed is the row version's xmin: one per batch.
         var (rows, transactions) = await App.InScopeAsync(TestUsers.System, sp => sp.GetRequiredService<IDbSession>().QuerySingleAsync<(long, long)>(
             "SELECT count(*), count(DISTINCT xmin::text) FROM units.inbox WHERE processed_at IS NOT NULL", null, CancellationToken.None));
@@ -145,9 +146,7 @@ public sealed class OutboxTests
         FlakyProfileHandler.Failing[failing] = true;
         try
         {
-            var processor = ActivatorUtilities.CreateInstance<InboxProcessor>(App.Services,
-                Options.Create(new MessagingOptions { InboxWorkers = 2, BatchSize = 500, InboxBatchSize = 50 }));
-            await processor.ProcessOnceAsync(CancellationToken.None);
+            await ProcessOnceAsync(workers: 2, batch: 50);
             var rows = await App.InScopeAsync(TestUsers.System, sp => sp.GetRequiredService<IDbSession>().QueryAsync<(string, int, bool, string?)>("""
                 SELECT consumer, attempts, processed_at IS NOT NULL, last_error FROM units.inbox ORDER BY id
                 """, null, CancellationToken.None));
