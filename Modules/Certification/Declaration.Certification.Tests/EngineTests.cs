@@ -206,6 +206,35 @@ public sealed class EngineTests
     }
 
     [Test]
+    public async Task MinimumWage_ARowInForceFromMidMonth_AppliesFromTheNextMonth_AndALaterCountyRowWinsOverTheProvince()
+    {
+        var units = await UnitsAsync();
+        // The county's row from 15 April is in force on the 1st of May first; the province's newer row (June) never overrides it.
+        await MinimumWagesAsync("330000,2024-01-01,2280", "330106,2025-04-15,2600", "330000,2025-06-01,2200");
+        var id = IdNumber("19900307", 251);
+        await CertificateAsync(id);
+        await PaidAsync(id, A, AllYear, wage: 2500m);
+        var r = await CertifyAsync(Facts(units[A], id));
+        Assert.That(MonthsWith(r, ReasonCodes.WageBelowMinimum), Is.EqualTo(Range(5, 12)));
+    }
+
+    [Test]
+    public async Task MinimumWage_FirstInForceInMarch_BlocksTheUnit_NamingJanuary()
+    {
+        var units = await UnitsAsync();
+        await MinimumWagesAsync("330106,2025-03-01,2490");
+        var id = IdNumber("19900307", 251);
+        await CertificateAsync(id);
+        await PaidAsync(id, A, AllYear);
+        var ex = await Assert.ThrowsAsync<BusinessRuleException>(() => CertifyAsync(Facts(units[A], id)));
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.Rule, Is.EqualTo("MinimumWageMissing"));
+            Assert.That(ex.Message, Does.Contain("330106").And.Contain("2025-01"));
+        });
+    }
+
+    [Test]
     public async Task MinimumWage_NoRowAtAll_IsAConfigurationError()
     {
         var units = await UnitsAsync();

@@ -80,22 +80,14 @@ internal sealed class CertificationEngine(IDbSession db)
 
     /// <summary>
     /// MinimumWage(region, m) for each region and year of the placements <paramref name="pl"/>, as an array (index = month; NULL where
-    /// none applies): the most specific region row (exact, city, province), then the latest effective_from ≤ the 1st of m.
+    /// none applies), from <c>certification.monthly_minimums</c> (the most specific region row — exact, city, province — then the
+    /// latest effective_from ≤ the 1st of m), called once per region and year (<c>OFFSET 0</c>: not copied into each column).
     /// </summary>
     private static string MinimumWages(string pl) => $"""
-        SELECT (row_number() OVER ())::int AS rk, r.region_code, r.year, m.minimums, m.missing_month,
+        SELECT r.region_code, r.year, m.minimums, array_position(m.minimums, NULL) AS missing_month,
                {MonthSql.Each(m => $"(m.minimums[{m}] * 100)::bigint AS c{m}")}
         FROM (SELECT DISTINCT region_code, year FROM {pl} WHERE region_code IS NOT NULL) r
-        CROSS JOIN LATERAL (
-            SELECT array_agg(mw.monthly_minimum ORDER BY g.m) AS minimums, min(g.m) FILTER (WHERE mw.monthly_minimum IS NULL) AS missing_month
-            FROM generate_series(1, 12) g(m)
-            LEFT JOIN LATERAL (
-                SELECT w.monthly_minimum FROM certification.minimum_wage w
-                WHERE w.effective_from <= make_date(r.year, g.m, 1)
-                  AND w.region_code IN (r.region_code, left(r.region_code, 4) || '00', left(r.region_code, 2) || '0000')
-                ORDER BY CASE w.region_code WHEN r.region_code THEN 3 WHEN left(r.region_code, 4) || '00' THEN 2 ELSE 1 END DESC,
-                         w.effective_from DESC
-                LIMIT 1) mw ON true) m
+        CROSS JOIN LATERAL (SELECT certification.monthly_minimums(r.region_code, r.year) AS minimums OFFSET 0) m
         """;
 
     /// <summary>Units of <paramref name="pl"/> without a region or a minimum wage for some month: blocked, left out of the group.</summary>
