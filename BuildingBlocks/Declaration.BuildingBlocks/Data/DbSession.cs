@@ -42,6 +42,14 @@ public interface IDbSession
     void AfterCommit(Action action);
 
     /// <summary>
+    /// Runs <paramref name="action"/> once when the current transaction is about to commit, in the order registered (not when it is
+    /// rolled back): for work gathered over a unit of work and written once at its end — what it queues with
+    /// <see cref="DeferAsync"/> travels with the COMMIT. A failure there fails the commit (the caller rolls back). A rollback drops
+    /// the action and runs <paramref name="discarded"/> (the gathered work is forgotten with the transaction).
+    /// </summary>
+    void BeforeCommit(Func<CancellationToken, Task> action, Action? discarded = null);
+
+    /// <summary>
     /// A write whose outcome nobody reads (an audit entry, an outbox row), in the current transaction: queued and sent in one round trip
     /// with the others queued, before the next statement of this session or the commit — the order of the session's statements is
     /// kept, and a rollback drops them with the rest. Queued at the end, they travel with the COMMIT itself. Outside a transaction it
@@ -71,6 +79,7 @@ internal sealed class DbSession(NpgsqlDataSource dataSource, IOptions<DatabaseOp
 {
     private NpgsqlConnection? _connection;
     private readonly List<Action> _afterCommit = [];
+    private readonly List<(Func<CancellationToken, Task> Action, Action? Discarded)> _beforeCommit = [];
     private readonly List<NpgsqlBatchCommand> _deferred = [];
     private readonly Dictionary<NpgsqlBatchCommand, Func<PostgresException, Exception?>> _failures = [];
 
@@ -214,6 +223,9 @@ internal sealed class DbSession(NpgsqlDataSource dataSource, IOptions<DatabaseOp
     public async Task CommitAsync(CancellationToken ct)
     {
         if (Transaction is null) return;
+        // (An action may register another: each runs once.)
+        for (var i = 0; i < _beforeCommit.Count; i++) await _beforeCommit[i].Action(ct);
+        _beforeCommit.Clear();
         if (_deferred.Count > 0)
         {
             // The queued writes and the COMMIT in one round trip. Npgsql follows the server's transaction status: once the batch has
@@ -240,9 +252,18 @@ internal sealed class DbSession(NpgsqlDataSource dataSource, IOptions<DatabaseOp
         if (!_afterCommit.Contains(action)) _afterCommit.Add(action);
     }
 
+    public void BeforeCommit(Func<CancellationToken, Task> action, Action? discarded = null)
+    {
+        if (Transaction is null) throw new InvalidOperationException("Work before the commit needs a transaction.");
+        _beforeCommit.Add((action, discarded));
+    }
+
     public async Task RollbackAsync(CancellationToken ct)
     {
         _afterCommit.Clear();
+        var discarded = _beforeCommit.Select(b => b.Discarded).ToArray();
+        _beforeCommit.Clear();
+        foreach (var discard in discarded) discard?.Invoke();
         _deferred.Clear();
         _failures.Clear();
         _setup = null;

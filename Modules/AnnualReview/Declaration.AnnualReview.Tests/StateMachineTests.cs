@@ -1,9 +1,11 @@
 using Declaration.AnnualReview.Contracts;
 using Declaration.AnnualReview.Domain;
 using Declaration.BuildingBlocks.Errors;
+using Declaration.BuildingBlocks.Messaging;
 using Declaration.BuildingBlocks.Testing;
 using Declaration.Certification.Contracts;
 using Declaration.Placement.Contracts;
+using Declaration.Units.Contracts;
 using static Declaration.AnnualReview.Tests.AnnualFixture;
 
 namespace Declaration.AnnualReview.Tests;
@@ -149,6 +151,49 @@ public sealed class StateMachineTests
         {
             await Assert.ThrowsAsync<ForbiddenException>(() => App.SendAsync(TestUsers.Reviewer("3301"), new CertifyAnnualReview(a.Id, Seed.Year)));
             await Assert.ThrowsAsync<ForbiddenException>(() => App.SendAsync(TestUsers.Admin, new CertifyAnnualReview(a.Id, Seed.Year)));
+        });
+    }
+
+    [Test]
+    public async Task EventsAppliedTogether_InOneDelivery_EndAsTheSameEventsAppliedOneByOne()
+    {
+        var (a, b, _) = await Seed.UnitsAsync();
+        // The same story of four placements for two units: A hears it one event at a time, B in one delivery (one inbox batch), in
+        // another order and with a late, older event among them.
+        IntegrationEvent[] Story(UnitDto u, Guid[] p) =>
+        [
+            new PlacementDeclared(p[0], u.Id, Seed.Year, 1),
+            new PlacementDeclared(p[1], u.Id, Seed.Year, 1),
+            new PlacementSubmitted(p[0], u.Id, Seed.Year, "张*", 2),
+            Seed.Confirmed(p[0], u, 24, version: 3),
+            new PlacementDeclared(p[2], u.Id, Seed.Year, 1),
+            new PlacementWithdrawn(p[2], u.Id, Seed.Year, 2),
+            new PlacementDisputed(p[1], u.Id, Seed.Year, [3, 4], "有社保缴费记录", "李*", 2),
+            new PlacementDeclared(p[3], u.Id, Seed.Year, 1),
+            new PlacementSubmitted(p[3], u.Id, Seed.Year, "王*", 2),
+            Seed.Confirmed(p[3], u, 12, version: 3),
+            new PlacementSubmitted(p[0], u.Id, Seed.Year, "张*", 2), // late: older than the confirmation
+        ];
+        var pa = Enumerable.Range(0, 4).Select(_ => Guid.NewGuid()).ToArray();
+        var pb = Enumerable.Range(0, 4).Select(_ => Guid.NewGuid()).ToArray();
+        foreach (var e in Story(a, pa)) await Seed.DeliverAsync(e);
+        var together = Story(b, pb);
+        await Seed.DeliverAsync([.. together.Reverse().Take(4), .. together.Take(together.Length - 4)]);
+
+        async Task<string> YearOf(UnitDto u) => await Seed.ScalarAsync<string>(
+            "SELECT state || ' ' || active_placements || ' ' || confirmed_placements FROM annual_review.unit_year WHERE unit_id = @Id AND business_year = @year",
+            new { u.Id, year = Seed.Year });
+        async Task<string> PlacementsOf(Guid[] p) => await Seed.ScalarAsync<string>("""
+            SELECT string_agg(s.state || ' ' || coalesce(s.person_months::text, '-') || ' v' || s.version, ', ' ORDER BY x.n)
+            FROM unnest(@p::uuid[]) WITH ORDINALITY AS x(id, n) JOIN annual_review.placement_state s ON s.placement_id = x.id
+            """, new { p });
+        var (yearA, yearB, placementsA, placementsB) = (await YearOf(a), await YearOf(b), await PlacementsOf(pa), await PlacementsOf(pb));
+        Assert.Multiple(() =>
+        {
+            Assert.That(yearA, Is.EqualTo("InProgress 3 2"), "one by one: three active (one withdrawn), two of them confirmed");
+            Assert.That(placementsA, Is.EqualTo("Confirmed 24 v3, Disputed - v2, Withdrawn - v2, Confirmed 12 v3"));
+            Assert.That(yearB, Is.EqualTo(yearA));
+            Assert.That(placementsB, Is.EqualTo(placementsA));
         });
     }
 
