@@ -70,8 +70,9 @@ public sealed record CertificationResultDto(Guid PlacementId, Guid UnitId, int B
 /// batch restricted to this placement and the other placements of the same person. Sent by Placement inside its own
 /// transaction. Throws a BusinessRuleException when no minimum wage is configured for the unit's region (a configuration
 /// error, never a silent pass or fail). A stored result that was locked (confirmed) is unlocked: the facts changed.
+/// <paramref name="NewPlacement"/>: the placement was never certified (a declaration's new key): its facts are inserted, not merged.
 /// </summary>
-public sealed record CertifyPlacement(PlacementFacts Facts) : ICommand<CertificationResultDto>;
+public sealed record CertifyPlacement(PlacementFacts Facts, bool NewPlacement = false) : ICommand<CertificationResultDto>;
 
 /// <summary>The stored automatic result of a placement (access-checked through the unit).</summary>
 public sealed record GetCertificationResult(Guid PlacementId) : IQuery<CertificationResultDto?>;

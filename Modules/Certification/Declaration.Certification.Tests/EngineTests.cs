@@ -206,6 +206,25 @@ public sealed class EngineTests
     }
 
     [Test]
+    public async Task ANewPlacement_IsCertifiedAsAnyOther_AndAKnownKeySentAsNew_IsRefused_NotMerged()
+    {
+        var units = await UnitsAsync();
+        await StandardMinimumWagesAsync();
+        var id = IdNumber("19900307", 251);
+        await CertificateAsync(id);
+        await PaidAsync(id, A, AllYear);
+        var facts = Facts(units[A], id);
+        var asNew = await Current.SendAsync(TestUsers.Employer(facts.UnitId), new CertifyPlacement(facts, NewPlacement: true));
+        var again = await CertifyAsync(facts); // the same facts certified again (the merge): the same months
+        Assert.That(asNew.Months.Select(m => m.Qualifies), Is.EqualTo(again.Months.Select(m => m.Qualifies)));
+        Assert.That(asNew.QualifyingMonths, Is.EqualTo(12));
+        // A key already certified, sent as new (never by Placement: its keys are new), fails whole and changes nothing.
+        await Assert.ThrowsAsync<Npgsql.PostgresException>(() => Current.SendAsync(TestUsers.Employer(facts.UnitId),
+            new CertifyPlacement(facts with { MonthlyWage = 100m }, NewPlacement: true)));
+        Assert.That(await ScalarAsync<decimal>("SELECT monthly_wage FROM certification.placement WHERE id = @PlacementId", facts), Is.EqualTo(5000m));
+    }
+
+    [Test]
     public async Task MinimumWage_ARowInForceFromMidMonth_AppliesFromTheNextMonth_AndALaterCountyRowWinsOverTheProvince()
     {
         var units = await UnitsAsync();

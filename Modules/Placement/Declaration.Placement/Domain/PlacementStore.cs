@@ -75,7 +75,11 @@ internal sealed class CertificationGateway(IDbSession db, ISender sender, IPerso
     public static ResultSummary Summary(CertificationResultDto r) =>
         new(r.PlacementId, r.QualifyingMonths, r.PersonMonths, r.HasFlags, r.AllQualifyWithoutFlags, r.Version);
 
-    /// <summary>Certifies a placement's facts (for a declaration, before its row is written; the caller writes the result with it).</summary>
+    /// <summary>Certifies a new placement's facts (a declaration, before its row is written; the caller writes the result with it).</summary>
+    public Task<CertificationResultDto> CertifyNewAsync(PlacementFacts facts, CancellationToken ct) =>
+        sender.Send(new CertifyPlacement(facts, NewPlacement: true), ct).AsTask();
+
+    /// <summary>Certifies a placement's facts again (they changed, or were never certified).</summary>
     public Task<CertificationResultDto> CertifyAsync(PlacementFacts facts, CancellationToken ct) => sender.Send(new CertifyPlacement(facts), ct).AsTask();
 
     public async Task<CertificationResultDto> CertifyAsync(PlacementRow row, CancellationToken ct)

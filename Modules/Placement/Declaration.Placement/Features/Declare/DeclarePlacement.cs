@@ -28,7 +28,7 @@ internal sealed class DeclarePlacementHandler(ISender sender, ICurrentUser user,
         // Time-ordered (UUID version 7): a new placement's key lands at the right edge of each index keyed by it (ours, Certification's,
         // the audit trail's), not on a random page of a million-row index.
         var id = Guid.CreateVersion7();
-        var result = await certification.CertifyAsync(CertificationGateway.Facts(id, unit.Id, fields), ct);
+        var result = await certification.CertifyNewAsync(CertificationGateway.Facts(id, unit.Id, fields), ct);
         var row = await writer.InsertAsync(id, unit, fields, PlacementState.Draft, CertificationGateway.Summary(result), ct);
         await outbox.AddAsync(new PlacementDeclared(row.Id, row.UnitId, row.BusinessYear, row.Version), ct);
         return new PlacementSaved(row.Id, row.Version);
