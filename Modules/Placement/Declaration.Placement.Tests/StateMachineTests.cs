@@ -150,14 +150,47 @@ public sealed class StateMachineTests
     }
 
     [Test]
-    public async Task DeclaringTheSamePersonTwiceInAUnitYear_IsRefusedWithAClearMessage()
+    public async Task ADeclaration_BringsOurCopyOfItsUnit_UpToDate_OnlyWhenBehind()
     {
         var (unitId, _) = await DeclaredAsync();
+        string Copy() => "SELECT name || '|' || version || '|' || updated_at::text FROM placement.unit WHERE id = @unitId";
+        var current = await Seed.DbAsync(App, db => db.ExecuteScalarAsync<string>(Copy(), new { unitId }, CancellationToken.None));
+        // Current: the next declaration writes nothing (the row keeps its time).
+        App.Clock.Advance(TimeSpan.FromMinutes(1));
+        await App.SendAsync(TestUsers.Employer(unitId), Seed.Declare(unitId, Seed.Woman, Seed.WomanCertificate, "李四"));
+        var untouched = await Seed.DbAsync(App, db => db.ExecuteScalarAsync<string>(Copy(), new { unitId }, CancellationToken.None));
+        // Behind (an event not applied yet): the declaration refreshes it with its COMMIT.
+        await Seed.DbAsync(App, db => db.ExecuteAsync("UPDATE placement.unit SET name = '旧名称', version = version - 1 WHERE id = @unitId",
+            new { unitId }, CancellationToken.None));
+        App.Clock.Advance(TimeSpan.FromMinutes(1));
+        await App.SendAsync(TestUsers.Employer(unitId), Seed.Declare(unitId, "330106198805120015", "33010619880512001531", "王五"));
+        var refreshed = await Seed.DbAsync(App, db => db.ExecuteScalarAsync<string>(Copy(), new { unitId }, CancellationToken.None));
+        Assert.Multiple(() =>
+        {
+            Assert.That(untouched, Is.EqualTo(current));
+            Assert.That(refreshed!.Split('|')[..2], Is.EqualTo(current!.Split('|')[..2]), "name and version as Units has them");
+            Assert.That(refreshed, Is.Not.EqualTo(current), "written again");
+        });
+    }
+
+    [Test]
+    public async Task DeclaringTheSamePersonTwiceInAUnitYear_IsRefusedWithAClearMessage()
+    {
+        var (unitId, saved) = await DeclaredAsync();
+        var before = await App.SendAsync(TestUsers.Employer(unitId), new GetCertificationResult(saved.PlacementId));
+        // The person key refuses it at the COMMIT (no read asks first): what the declaration did before — its facts certified with
+        // the first placement's — is rolled back with it.
         var ex = await Assert.ThrowsAsync<InputException>(() => App.SendAsync(TestUsers.Employer(unitId), Seed.Declare(unitId) with { Name = "张三丰" }));
+        var after = await App.SendAsync(TestUsers.Employer(unitId), new GetCertificationResult(saved.PlacementId));
+        var facts = await Seed.DbAsync(App, db => db.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM certification.placement WHERE unit_id = @unitId", new { unitId }, CancellationToken.None));
         Assert.Multiple(async () =>
         {
             Assert.That(ex!.Errors["IdNumber"], Has.Some.Contains("不能重复登记"));
             Assert.That((await App.SendAsync(TestUsers.Employer(unitId), new GetPlacements(unitId, Seed.Year))).Count, Is.EqualTo(1));
+            Assert.That(facts, Is.EqualTo(1), "the refused declaration's certification facts are rolled back");
+            Assert.That(after!.Version, Is.EqualTo(before!.Version), "the first placement's result is as it was");
+            Assert.That(await OutboxCountAsync(nameof(PlacementDeclared)), Is.EqualTo(1));
         });
     }
 

@@ -29,21 +29,6 @@ internal sealed class PlacementWriter(IDbSession db, IPersonalDataProtector prot
         if (exists) throw Duplicate(idNumber, businessYear);
     }
 
-    /// <summary>
-    /// What a declaration asks before anything is written, in one read: whether our projection of the unit is current
-    /// (<see cref="Features.Projections.UnitProjection.Current"/>: the answer) and whether the person is already declared in the
-    /// unit's year (a duplicate: refused).
-    /// </summary>
-    public async Task<bool> CheckNewDeclarationAsync(UnitDto unit, int businessYear, string idNumber, CancellationToken ct)
-    {
-        var p = new Dapper.DynamicParameters(Features.Projections.UnitProjection.CurrentArgs(unit));
-        p.AddDynamicParams(new { unitId = unit.Id, businessYear, index = protector.BlindIndex(idNumber), except = (Guid?)null });
-        var row = await db.QuerySingleAsync<(bool UnitCurrent, bool Duplicate)>(
-            $"SELECT EXISTS ({Features.Projections.UnitProjection.Current}) AS unit_current, EXISTS ({Declared}) AS duplicate", p, ct);
-        if (row.Duplicate) throw Duplicate(idNumber, businessYear);
-        return row.UnitCurrent;
-    }
-
     /// <summary>The person (<c>@index</c>) is declared in the unit's year, by a placement other than <c>@except</c> (NULL: any).</summary>
     private const string Declared = """
         SELECT 1 FROM placement.placement

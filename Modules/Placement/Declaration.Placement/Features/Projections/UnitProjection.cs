@@ -26,42 +26,16 @@ internal sealed class UnitProjection(IDbSession db, TimeProvider clock)
             federations = units.Select(u => u.FederationCode).ToArray(), versions = units.Select(u => u.Version).ToArray(), now = clock.GetUtcNow(),
         }, ct);
 
-    /// <summary>The parameters of <see cref="Current"/> for a unit as Units has it now.</summary>
-    public static object CurrentArgs(UnitDto unit) =>
-        new { id = unit.Id, creditCode = unit.CreditCode, name = unit.Name, federationCode = unit.FederationCode, version = unit.Version };
+    /// <summary>
+    /// Refreshes our copy of a unit unless the stored row is as new or newer (<c>placement.refresh_unit</c>: the check and the upsert in
+    /// one call; nothing written, locked or stamped when current). In a transaction it is queued for the next round trip (a
+    /// declaration's COMMIT, before the placement row that needs it).
+    /// </summary>
+    public Task RefreshAsync(UnitDto unit, CancellationToken ct) => UpsertAsync(unit.Id, unit.CreditCode, unit.Name, unit.FederationCode, unit.Version, ct);
 
-    public async Task UpsertAsync(Guid id, string creditCode, string name, string federationCode, int version, CancellationToken ct)
-    {
-        // Nearly always the stored row is this one: a plain read answers that, where the upsert (even proposing nothing) would fire the
-        // table's statement triggers (unit and queue stamps) on every declaration.
-        if (await db.ExecuteScalarAsync<bool>($"SELECT EXISTS ({Current})", new { id, creditCode, name, federationCode, version }, ct)) return;
-        await WriteAsync(id, creditCode, name, federationCode, version, ct);
-    }
-
-    /// <summary>The upsert alone, for a caller that found the stored row behind (<see cref="Current"/> answered no).</summary>
-    public Task WriteAsync(UnitDto unit, CancellationToken ct) => WriteAsync(unit.Id, unit.CreditCode, unit.Name, unit.FederationCode, unit.Version, ct);
-
-    private async Task WriteAsync(Guid id, string creditCode, string name, string federationCode, int version, CancellationToken ct)
-    {
-        var args = new { id, creditCode, name, federationCode, version, now = clock.GetUtcNow() };
-        await db.ExecuteAsync($"""
-            INSERT INTO placement.unit AS u (id, credit_code, name, federation_code, version, updated_at)
-            SELECT @id, @creditCode, @name, @federationCode, @version, @now
-            -- Nothing proposed when the stored row is newer or the same: an upsert updating nothing would still lock the row for the
-            -- transaction, and every declaration of the unit would wait for the others.
-            WHERE NOT EXISTS ({Current})
-            ON CONFLICT (id) DO UPDATE SET credit_code = EXCLUDED.credit_code, name = EXCLUDED.name, federation_code = EXCLUDED.federation_code,
-                version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
-            WHERE u.version <= EXCLUDED.version
-              AND (u.credit_code, u.name, u.federation_code, u.version) IS DISTINCT FROM (EXCLUDED.credit_code, EXCLUDED.name, EXCLUDED.federation_code, EXCLUDED.version)
-            """, args, ct);
-    }
-
-    /// <summary>The stored row is newer than, or the same as, the one proposed (parameters: <see cref="CurrentArgs"/>).</summary>
-    public const string Current = """
-        SELECT 1 FROM placement.unit s WHERE s.id = @id AND (s.version > @version
-            OR (s.credit_code, s.name, s.federation_code, s.version) IS NOT DISTINCT FROM (@creditCode, @name, @federationCode, @version))
-        """;
+    public Task UpsertAsync(Guid id, string creditCode, string name, string federationCode, int version, CancellationToken ct) =>
+        db.DeferAsync(BatchCommands.Create("SELECT placement.refresh_unit(@id, @creditCode, @name, @federationCode, @version, @now)",
+            new { id, creditCode, name, federationCode, version, now = clock.GetUtcNow() }), ct);
 }
 
 internal sealed class UnitProfileChangedHandler(UnitProjection units) : IIntegrationEventHandler<UnitProfileChanged>
