@@ -1,6 +1,7 @@
 using Declaration.BuildingBlocks.Errors;
 using Declaration.BuildingBlocks.Testing;
 using Declaration.Certification.Contracts;
+using Declaration.Certification.Engine;
 using static Declaration.Certification.Tests.CertificationFixture;
 using static Declaration.TestSupport.LinkageData;
 
@@ -324,6 +325,50 @@ public sealed class EngineTests
             // Before the agency declared, the host's months qualified (one placement only: no duplicate).
             Assert.That(host.Months.All(m => m.Qualifies), Is.True);
         });
+    }
+
+    [Test]
+    public async Task ACopyOfTheUnitBehindUnits_IsRefreshed_AndTheGroupCertifiedAgain_WithOneEventPerChangedResult()
+    {
+        var units = await UnitsAsync((A, D, "labor_dispatch", "2024-01-01", null));
+        await StandardMinimumWagesAsync();
+        var id = IdNumber("20010417", 63);
+        await CertificateAsync(id);
+        await PaidAsync(id, D, AllYear);
+        var host = await CertifyAsync(Facts(units[A], id));
+        // The agency's copy is behind Units (an event not applied yet): an older version in a region without a minimum wage.
+        await ScalarAsync<int?>("""
+            INSERT INTO certification.unit (id, credit_code, name, region_code, federation_code, version, updated_at)
+            VALUES (@Id, @CreditCode, '旧名称', '990101', '990101', 0, now())
+            ON CONFLICT (id) DO UPDATE SET region_code = '990101', version = 0
+            RETURNING 1
+            """, units[D]);
+        var agency = await CertifyAsync(Facts(units[D], id));
+        var changes = await ScalarAsync<string>("""
+            SELECT string_agg((payload->>'oldQualifyingMonths') || '→' || (payload->>'newQualifyingMonths'), ', ')
+            FROM certification.outbox WHERE type LIKE '%CertificationResultChanged' AND payload->>'placementId' = @id
+            """, new { id = host.PlacementId.ToString() });
+        var region = await ScalarAsync<string>("SELECT region_code FROM certification.unit WHERE id = @Id", units[D]);
+        Assert.Multiple(() =>
+        {
+            // With the stale copy the agency was blocked and the host unchanged; with the fresh one the agency keeps every month
+            // (it paid) and the host loses them: one event, from before the first run to after the second.
+            Assert.That(agency.QualifyingMonths, Is.EqualTo(12));
+            Assert.That(host.QualifyingMonths, Is.EqualTo(12));
+            Assert.That(changes, Is.EqualTo("12→0"));
+            Assert.That(region, Is.EqualTo("330108"));
+        });
+    }
+
+    [Test]
+    public void TwoRunsInARow_AreOneChangePerResult_FromTheFirstsOldToTheSecondsNew()
+    {
+        ChangedPlacement Change(Guid id, int old, int @new, long version) => new(id, Guid.Empty, 2025, old, @new, @new, false, @new == 12, version);
+        var (p, q, r) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        var net = Features.Results.CertifyPlacementHandler.Net([Change(p, 12, 6, 2), Change(q, 12, 0, 4)], [Change(p, 6, 3, 3), Change(r, 0, 12, 1)])
+            .OrderBy(c => c.PlacementId == p ? 0 : c.PlacementId == q ? 1 : 2).ToList();
+        Assert.That(net.Select(c => (c.OldQualifyingMonths, c.NewQualifyingMonths, c.ResultVersion)),
+            Is.EqualTo(new[] { (12, 3, 3L), (12, 0, 4L), (0, 12, 1L) }));
     }
 
     [Test]

@@ -1,6 +1,7 @@
 using Declaration.BuildingBlocks.Data;
 using Declaration.BuildingBlocks.Messaging;
 using Declaration.Units.Contracts;
+using Npgsql;
 
 namespace Declaration.Certification.Domain;
 
@@ -161,6 +162,15 @@ internal sealed class UnitProjection(IDbSession db, TimeProvider clock)
                    ?? await db.ExecuteScalarAsync<int?>(UpsertUnit, args, ct);
         return seen >= unit.RelatedVersion;
     }
+
+    /// <summary>
+    /// The read of <see cref="UpsertCurrentAsync"/> alone, to travel in another statement's round trip: one row, the version of the
+    /// related-unit list held, when the stored unit is as new as <paramref name="unit"/> or newer; none when it is behind or missing.
+    /// </summary>
+    public static NpgsqlBatchCommand CurrentCommand(UnitFactsDto unit) => BatchCommands.Create($"SELECT s.related_version FROM certification.unit s WHERE {Current}", new
+    {
+        id = unit.UnitId, creditCode = unit.CreditCode, name = unit.Name, region = unit.RegionCode, federation = unit.FederationCode, version = unit.Version,
+    });
 
     /// <summary>The stored row <c>s</c> is newer than, or the same as, the one proposed.</summary>
     private const string Current = """

@@ -333,19 +333,19 @@ internal sealed class CertificationEngine(IDbSession db)
     /// for one person (4 ms and 0.7 ms, 100,000 placements).
     /// </summary>
     public async Task<EngineRun> RunSmallAsync(IReadOnlyCollection<Guid> targets, DateTimeOffset now, CancellationToken ct,
-        EngineCompanion? before = null, IReadOnlyList<EngineCompanion>? after = null)
+        IReadOnlyList<EngineCompanion>? before = null, IReadOnlyList<EngineCompanion>? after = null)
     {
         if (db.Transaction is null) throw new InvalidOperationException("The engine runs inside a transaction.");
         // The generic plan, forced for this statement only: one person's rows take the same index paths whatever the ids, and the
         // planner's own choice (a custom plan each time, the generic one's estimate for any array being higher) re-planned every run.
-        // The companions travel in the same round trip: a statement before the engine's (which it then sees) and statements after it
+        // The companions travel in the same round trip: statements before the engine's (which it then sees) and statements after it
         // (which see its writes); each returns rows (a result set), read in order.
         // The companions (point reads and writes by key) take the generic plan too.
         await using var batch = new NpgsqlBatch(await db.ConnectionAsync(ct), db.Transaction);
         // (A transaction that runs generic plans throughout keeps its setting.)
         var switchPlans = !db.GenericPlans;
         if (switchPlans) batch.BatchCommands.Add(new NpgsqlBatchCommand(GenericPlan.Set));
-        if (before is not null) batch.BatchCommands.Add(before.Command);
+        foreach (var companion in before ?? []) batch.BatchCommands.Add(companion.Command);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(SmallGroupPositional)
         {
             Parameters = { new NpgsqlParameter<Guid[]> { TypedValue = [.. targets] }, new NpgsqlParameter<DateTimeOffset> { TypedValue = now } },
@@ -366,10 +366,10 @@ internal sealed class CertificationEngine(IDbSession db)
                 while (reader.FieldCount == 0)
                     if (!await reader.NextResultAsync(ct)) throw new InvalidOperationException("The engine's batch returned too few results.");
             }
-            if (before is not null)
+            foreach (var companion in before ?? [])
             {
                 await NextRowsAsync();
-                await before.Read(reader, ct);
+                await companion.Read(reader, ct);
             }
             await NextRowsAsync();
             if (!await reader.ReadAsync(ct)) throw new InvalidOperationException("The engine returned no row.");

@@ -26,29 +26,64 @@ internal sealed class CertifyPlacementHandler(PlacementFactsStore store, Certifi
     public async ValueTask<CertificationResultDto> Handle(CertifyPlacement command, CancellationToken ct)
     {
         var f = command.Facts;
-        var unit = await store.RefreshUnitAsync(f.UnitId, [], ct);
+        var unit = await store.UnitAsync(f.UnitId, ct);
         var now = clock.GetUtcNow();
-        var stored = false;
-        CertificationResultDto? result = null;
-        var run = await engine.RunSmallAsync([f.PlacementId], now, ct,
-            before: new EngineCompanion(store.UpsertCommand(f, unit, now, command.NewPlacement), async (r, c) => stored = await r.ReadAsync(c)),
-            after:
-            [
-                new EngineCompanion(ResultReader.ResultsCommand([f.PlacementId]),
-                    async (r, c) => result = (await ResultReader.ReadResultsAsync(r, [f.PlacementId], c)).FirstOrDefault()),
-            ]);
+        // Whether our copy of the unit (region, related units) is as Units has it travels in the engine's round trip too: nearly
+        // always it is, and the run stands.
+        var current = false;
+        var (run, stored, result) = await RunAsync(f, unit, now, command.NewPlacement, ct,
+            new EngineCompanion(UnitProjection.CurrentCommand(unit), async (r, c) => current = await r.ReadAsync(c) && r.GetInt32(0) >= unit.RelatedVersion));
+        var changed = run.Changed;
+        if (!current)
+        {
+            // Behind (an event of Units not applied yet): the copy is refreshed and the group certified again with it (the facts,
+            // now stored, merged). The events say what changed from before the first run to after the second.
+            unit = await store.RefreshUnitAsync(f.UnitId, [], ct);
+            var first = run;
+            (run, stored, result) = await RunAsync(f, unit, now, newPlacement: false, ct);
+            changed = Net(first.Changed, run.Changed);
+        }
         // A conflict or a blocked unit rolls the whole transaction back (the engine's writes with it).
         if (!stored) throw new ConflictException("该申报记录的单位或年度与已登记的不一致");
         if (run.Blocked.FirstOrDefault(b => b.UnitId == f.UnitId) is { } blocked)
             throw new BusinessRuleException("MinimumWageMissing",
                 $"认证无法进行：单位所在地区（{blocked.RegionCode ?? "未知"}）未配置最低工资标准，请联系管理员导入最低工资数据（{blocked.Reason}）");
-        foreach (var c in run.Changed.Where(c => c.PlacementId != f.PlacementId))
+        foreach (var c in changed.Where(c => c.PlacementId != f.PlacementId))
             await outbox.AddAsync(Changed(c), ct);
         var certified = result ?? throw new InvalidOperationException("The engine wrote no result.");
         // Queued: it travels with the caller's next round trip (a declaration's COMMIT).
         await outbox.AddAsync(new PlacementCertified(f.PlacementId, f.UnitId, f.BusinessYear, certified.QualifyingMonths, certified.PersonMonths,
             certified.HasFlags, certified.Version), ct);
         return certified;
+    }
+
+    /// <summary>The facts, the engine and the placement's result in one round trip (with <paramref name="check"/> first, when given).</summary>
+    private async Task<(EngineRun Run, bool Stored, CertificationResultDto? Result)> RunAsync(PlacementFacts f, UnitFactsDto unit, DateTimeOffset now,
+        bool newPlacement, CancellationToken ct, EngineCompanion? check = null)
+    {
+        var stored = false;
+        CertificationResultDto? result = null;
+        var facts = new EngineCompanion(store.UpsertCommand(f, unit, now, newPlacement), async (r, c) => stored = await r.ReadAsync(c));
+        var run = await engine.RunSmallAsync([f.PlacementId], now, ct,
+            before: check is null ? [facts] : [check, facts],
+            after:
+            [
+                new EngineCompanion(ResultReader.ResultsCommand([f.PlacementId]),
+                    async (r, c) => result = (await ResultReader.ReadResultsAsync(r, [f.PlacementId], c)).FirstOrDefault()),
+            ]);
+        return (run, stored, result);
+    }
+
+    /// <summary>
+    /// The results two runs in a row changed, as one change each: from what the first found to what the second left (a result only
+    /// the first changed keeps its change; one both changed goes from the first's old figures to the second's new ones).
+    /// </summary>
+    internal static IReadOnlyList<ChangedPlacement> Net(IReadOnlyList<ChangedPlacement> first, IReadOnlyList<ChangedPlacement> second)
+    {
+        var net = first.ToDictionary(c => c.PlacementId);
+        foreach (var c in second)
+            net[c.PlacementId] = net.TryGetValue(c.PlacementId, out var before) ? c with { OldQualifyingMonths = before.OldQualifyingMonths } : c;
+        return [.. net.Values];
     }
 
     public static CertificationResultChanged Changed(ChangedPlacement c) =>
@@ -95,6 +130,9 @@ internal sealed class PlacementFactsStore(ISender sender, IPersonalDataProtector
         VALUES (@id, @unit, @credit, @year, @hash, @employmentStart, @employmentEnd, @contractType, @contractStart, @contractEnd,
             @contractOk, @wage, @base50, @age16, @retirement, false, @now)
         """;
+
+    /// <summary>The unit as Units has it now (the related-unit list's version only: answered from the unit the request read).</summary>
+    public async Task<UnitFactsDto> UnitAsync(Guid unitId, CancellationToken ct) => await sender.Send(new GetUnitFacts(unitId, WithRelatedUnits: false), ct);
 
     /// <summary>
     /// The unit as Units has it now, its projection refreshed (once per unit of <paramref name="refreshed"/>). The related-unit list is
