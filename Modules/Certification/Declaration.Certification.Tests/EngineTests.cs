@@ -181,12 +181,7 @@ public sealed class EngineTests
     [Test]
     public async Task MinimumWage_ACountyRowFromJuly_DoesNotHideTheCityRowBeforeJuly()
     {
-        var units = await UnitsAsync();
-        await MinimumWagesAsync("330000,2024-01-01,2280", "330100,2025-01-01,2490", "330106,2025-07-01,2590");
-        var id = IdNumber("19900307", 251);
-        await CertificateAsync(id);
-        await PaidAsync(id, A, AllYear, wage: 2500m);
-        var r = await CertifyAsync(Facts(units[A], id));
+        var r = await PaidAtAAsync(2500m, "330000,2024-01-01,2280", "330100,2025-01-01,2490", "330106,2025-07-01,2590");
         Assert.Multiple(() =>
         {
             Assert.That(MonthsWith(r, ReasonCodes.WageBelowMinimum), Is.EqualTo(Range(7, 12)));
@@ -195,15 +190,19 @@ public sealed class EngineTests
     }
 
     [Test]
-    public async Task MinimumWage_ProvinceRowApplies_WhenNoCityOrCountyRow()
+    public async Task MinimumWage_ProvinceRowApplies_WhenNoCityOrCountyRow() =>
+        Assert.That(MonthsWith(await PaidAtAAsync(2500m, "330000,2024-01-01,2280", "330000,2025-04-01,2600"), ReasonCodes.WageBelowMinimum),
+            Is.EqualTo(Range(4, 12)));
+
+    /// <summary>A person of unit A (county 330106) paid <paramref name="wage"/> all year, certified under the minimum wages given.</summary>
+    private static async Task<CertificationResultDto> PaidAtAAsync(decimal wage, params string[] minimumWages)
     {
         var units = await UnitsAsync();
-        await MinimumWagesAsync("330000,2024-01-01,2280", "330000,2025-04-01,2600");
+        await MinimumWagesAsync(minimumWages);
         var id = IdNumber("19900307", 251);
         await CertificateAsync(id);
-        await PaidAsync(id, A, AllYear, wage: 2500m);
-        var r = await CertifyAsync(Facts(units[A], id));
-        Assert.That(MonthsWith(r, ReasonCodes.WageBelowMinimum), Is.EqualTo(Range(4, 12)));
+        await PaidAsync(id, A, AllYear, wage: wage);
+        return await CertifyAsync(Facts(units[A], id));
     }
 
     [Test]
@@ -226,17 +225,10 @@ public sealed class EngineTests
     }
 
     [Test]
-    public async Task MinimumWage_ARowInForceFromMidMonth_AppliesFromTheNextMonth_AndALaterCountyRowWinsOverTheProvince()
-    {
-        var units = await UnitsAsync();
+    public async Task MinimumWage_ARowInForceFromMidMonth_AppliesFromTheNextMonth_AndALaterCountyRowWinsOverTheProvince() =>
         // The county's row from 15 April is in force on the 1st of May first; the province's newer row (June) never overrides it.
-        await MinimumWagesAsync("330000,2024-01-01,2280", "330106,2025-04-15,2600", "330000,2025-06-01,2200");
-        var id = IdNumber("19900307", 251);
-        await CertificateAsync(id);
-        await PaidAsync(id, A, AllYear, wage: 2500m);
-        var r = await CertifyAsync(Facts(units[A], id));
-        Assert.That(MonthsWith(r, ReasonCodes.WageBelowMinimum), Is.EqualTo(Range(5, 12)));
-    }
+        Assert.That(MonthsWith(await PaidAtAAsync(2500m, "330000,2024-01-01,2280", "330106,2025-04-15,2600", "330000,2025-06-01,2200"),
+            ReasonCodes.WageBelowMinimum), Is.EqualTo(Range(5, 12)));
 
     [Test]
     public async Task MinimumWage_FirstInForceInMarch_BlocksTheUnit_NamingJanuary()
@@ -309,12 +301,7 @@ public sealed class EngineTests
     [Test]
     public async Task Duplicate_DispatchAgencyAndHost_TheOneThatPaidItselfKeepsTheMonth()
     {
-        var units = await UnitsAsync((A, D, "labor_dispatch", "2024-01-01", null));
-        await StandardMinimumWagesAsync();
-        var id = IdNumber("20010417", 63);
-        await CertificateAsync(id);
-        await PaidAsync(id, D, AllYear);
-        var host = await CertifyAsync(Facts(units[A], id));
+        var (units, id, host) = await DispatchedHostCertifiedAsync();
         var agency = await CertifyAsync(Facts(units[D], id));
         var hostAfter = await App.SendAsync(TestUsers.Employer(units[A].Id), new GetCertificationResult(host.PlacementId));
         Assert.Multiple(() =>
@@ -327,15 +314,21 @@ public sealed class EngineTests
         });
     }
 
-    [Test]
-    public async Task ACopyOfTheUnitBehindUnits_IsRefreshed_AndTheGroupCertifiedAgain_WithOneEventPerChangedResult()
+    /// <summary>A worker of agency D dispatched to A all year (D paid), declared and certified by the host A.</summary>
+    private static async Task<(Dictionary<string, Declaration.Units.Contracts.UnitDto> Units, string Id, CertificationResultDto Host)> DispatchedHostCertifiedAsync()
     {
         var units = await UnitsAsync((A, D, "labor_dispatch", "2024-01-01", null));
         await StandardMinimumWagesAsync();
         var id = IdNumber("20010417", 63);
         await CertificateAsync(id);
         await PaidAsync(id, D, AllYear);
-        var host = await CertifyAsync(Facts(units[A], id));
+        return (units, id, await CertifyAsync(Facts(units[A], id)));
+    }
+
+    [Test]
+    public async Task ACopyOfTheUnitBehindUnits_IsRefreshed_AndTheGroupCertifiedAgain_WithOneEventPerChangedResult()
+    {
+        var (units, id, host) = await DispatchedHostCertifiedAsync();
         // The agency's copy is behind Units (an event not applied yet): an older version in a region without a minimum wage.
         await ScalarAsync<int?>("""
             INSERT INTO certification.unit (id, credit_code, name, region_code, federation_code, version, updated_at)
