@@ -148,29 +148,29 @@ internal sealed class UnitProjection(IDbSession db, TimeProvider clock)
     }
 
     /// <summary>
-    /// Upserts the unit; whether the related-unit list we hold is as new as <paramref name="unit"/>'s version of it. Nearly always the
-    /// stored row is this one: a plain read answers both (the upsert, even writing nothing, would fire the table's statement triggers).
+    /// Whether our copy of <paramref name="unit"/> is current, as a statement for the engine's round trip: one row, the version of the
+    /// related-unit list held, when the stored unit is as new as <paramref name="unit"/> or newer; none when it is behind or missing.
+    /// (A plain read: the upsert, even writing nothing, would fire the table's statement triggers at every certification.)
     /// </summary>
-    public async Task<bool> UpsertCurrentAsync(UnitFactsDto unit, CancellationToken ct)
-    {
-        var args = new
-        {
-            id = unit.UnitId, creditCode = unit.CreditCode, name = unit.Name, region = unit.RegionCode, federation = unit.FederationCode,
-            version = unit.Version, now = clock.GetUtcNow(),
-        };
-        var seen = await db.ExecuteScalarAsync<int?>($"SELECT s.related_version FROM certification.unit s WHERE {Current}", args, ct)
-                   ?? await db.ExecuteScalarAsync<int?>(UpsertUnit, args, ct);
-        return seen >= unit.RelatedVersion;
-    }
+    public static NpgsqlBatchCommand CurrentCommand(UnitFactsDto unit) =>
+        BatchCommands.Create($"SELECT s.related_version FROM certification.unit s WHERE {Current}", Args(unit));
 
     /// <summary>
-    /// The read of <see cref="UpsertCurrentAsync"/> alone, to travel in another statement's round trip: one row, the version of the
-    /// related-unit list held, when the stored unit is as new as <paramref name="unit"/> or newer; none when it is behind or missing.
+    /// For a copy <see cref="CurrentCommand"/> found behind: upserts the unit (unless what is stored is newer); whether the related-unit
+    /// list we hold is as new as <paramref name="unit"/>'s version of it.
     /// </summary>
-    public static NpgsqlBatchCommand CurrentCommand(UnitFactsDto unit) => BatchCommands.Create($"SELECT s.related_version FROM certification.unit s WHERE {Current}", new
+    public async Task<bool> UpsertBehindAsync(UnitFactsDto unit, CancellationToken ct)
+    {
+        var args = new Dapper.DynamicParameters(Args(unit));
+        args.Add("now", clock.GetUtcNow());
+        return await db.ExecuteScalarAsync<int?>(UpsertUnit, args, ct) >= unit.RelatedVersion;
+    }
+
+    /// <summary>The parameters of <see cref="Current"/> for the unit as Units has it.</summary>
+    private static object Args(UnitFactsDto unit) => new
     {
         id = unit.UnitId, creditCode = unit.CreditCode, name = unit.Name, region = unit.RegionCode, federation = unit.FederationCode, version = unit.Version,
-    });
+    };
 
     /// <summary>The stored row <c>s</c> is newer than, or the same as, the one proposed.</summary>
     private const string Current = """

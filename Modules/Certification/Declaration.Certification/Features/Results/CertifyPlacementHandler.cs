@@ -38,7 +38,7 @@ internal sealed class CertifyPlacementHandler(PlacementFactsStore store, Certifi
         {
             // Behind (an event of Units not applied yet): the copy is refreshed and the group certified again with it (the facts,
             // now stored, merged). The events say what changed from before the first run to after the second.
-            unit = await store.RefreshUnitAsync(f.UnitId, [], ct);
+            unit = await store.RefreshUnitAsync(unit, ct);
             var first = run;
             (run, stored, result) = await RunAsync(f, unit, now, newPlacement: false, ct);
             changed = Net(first.Changed, run.Changed);
@@ -135,20 +135,14 @@ internal sealed class PlacementFactsStore(ISender sender, IPersonalDataProtector
     public async Task<UnitFactsDto> UnitAsync(Guid unitId, CancellationToken ct) => await sender.Send(new GetUnitFacts(unitId, WithRelatedUnits: false), ct);
 
     /// <summary>
-    /// The unit as Units has it now, its projection refreshed (once per unit of <paramref name="refreshed"/>). The related-unit list is
-    /// asked of Units only when ours is behind (nearly never: the unit's facts then cost no read of Units' tables in a request that
-    /// already checked the unit, and one upsert here).
+    /// Refreshes our copy of <paramref name="unit"/>, found behind Units: the unit upserted, and its related-unit list asked of Units and
+    /// replaced only when ours is behind too. Returns the unit as Units has it (with that list when it was asked for).
     /// </summary>
-    public async Task<UnitFactsDto> RefreshUnitAsync(Guid unitId, Dictionary<Guid, UnitFactsDto> refreshed, CancellationToken ct)
+    public async Task<UnitFactsDto> RefreshUnitAsync(UnitFactsDto unit, CancellationToken ct)
     {
-        if (refreshed.TryGetValue(unitId, out var unit)) return unit;
-        unit = await sender.Send(new GetUnitFacts(unitId, WithRelatedUnits: false), ct);
-        if (!await units.UpsertCurrentAsync(unit, ct))
-        {
-            unit = await sender.Send(new GetUnitFacts(unitId), ct);
-            await units.ReplaceRelatedAsync(unit.UnitId, unit.RelatedUnits, unit.RelatedVersion, ct);
-        }
-        refreshed[unitId] = unit;
+        if (await units.UpsertBehindAsync(unit, ct)) return unit;
+        unit = await sender.Send(new GetUnitFacts(unit.UnitId), ct);
+        await units.ReplaceRelatedAsync(unit.UnitId, unit.RelatedUnits, unit.RelatedVersion, ct);
         return unit;
     }
 }
