@@ -23,6 +23,18 @@ public sealed record GetAnnualReviewStatus(Guid UnitId, int BusinessYear) : IQue
 public sealed record CheckDeclarationOpen(Guid UnitId, int BusinessYear) : IQuery<DeclarationOpenDto>;
 
 /// <summary>
+/// <see cref="CheckDeclarationOpen"/> for a change about to be written (a declaration), without a read of its own: the check travels
+/// with the caller's COMMIT, before the statements queued after it, and a year that is not open fails the COMMIT — the caller's whole
+/// transaction rolled back — with the refusal <see cref="CheckDeclarationOpen"/> would have given (a business-rule error named
+/// <see cref="DeclarationOpenRule"/>). Inside the caller's transaction only.
+/// </summary>
+public sealed record EnsureDeclarationOpenAtCommit(Guid UnitId, int BusinessYear) : ICommand
+{
+    /// <summary>The rule a change refused for a closed year or window names (Placement's, checked before its other changes).</summary>
+    public const string DeclarationOpenRule = nameof(DeclarationOpenRule);
+}
+
+/// <summary>
 /// <see cref="CheckDeclarationOpen"/> for many units of one business year at once (an import file's units), in a few queries; staff and
 /// the system only. Every listed unit gets an answer.
 /// </summary>

@@ -377,17 +377,53 @@ public sealed class StateMachineTests
     public async Task OutsideTheDeclarationWindow_TheUnitCanReadButNotChange()
     {
         var (unitId, saved) = await DeclaredAsync();
+        var before = await WrittenAsync();
         App.Clock.Now = new DateTimeOffset(2026, 11, 5, 2, 0, 0, TimeSpan.Zero);
         var user = TestUsers.Employer(unitId);
         var submit = await Assert.ThrowsAsync<BusinessRuleException>(() => App.SendAsync(user, new SubmitPlacement(saved.PlacementId, saved.Version)));
+        // A declaration's check travels with its COMMIT (no read first): the same refusal, and nothing of it left in any module.
         var declare = await Assert.ThrowsAsync<BusinessRuleException>(() => App.SendAsync(user, Seed.Declare(unitId, Seed.Woman, Seed.WomanCertificate, "李四")));
         var list = await App.SendAsync(user, new GetPlacements(unitId, Seed.Year));
+        var after = await WrittenAsync();
         Assert.Multiple(async () =>
         {
             Assert.That(submit!.Rule, Is.EqualTo("DeclarationOpenRule"));
             Assert.That(declare!.Rule, Is.EqualTo("DeclarationOpenRule"));
+            Assert.That(declare.Message, Is.EqualTo(submit.Message));
+            Assert.That(declare.Message, Does.Contain("申报期为 2026年3月1日 至 2026年10月31日"));
             Assert.That(list, Has.Count.EqualTo(1));
+            Assert.That(after, Is.EqualTo(before));
             Assert.That(await Seed.StateAsync(App, saved.PlacementId), Is.EqualTo("Draft"));
         });
     }
+
+    [Test]
+    public async Task DeclaringIntoACertifiedYear_IsRefusedWithTheCertifiedMessage_AndLeavesNothing()
+    {
+        var (unitId, saved) = await DeclaredAsync();
+        var user = TestUsers.Employer(unitId);
+        await App.SendAsync(user, new SubmitPlacement(saved.PlacementId, saved.Version));
+        await Seed.RelayAsync(App);
+        await App.SendAsync(Seed.ReviewerHangzhou, new ConfirmPlacement(saved.PlacementId));
+        await Seed.RelayUntilStateAsync(App, saved.PlacementId, "Confirmed");
+        await App.SendAsync(user, new Declaration.AnnualReview.Contracts.CertifyAnnualReview(unitId, Seed.Year));
+        var before = await WrittenAsync();
+        var declare = await Assert.ThrowsAsync<BusinessRuleException>(() => App.SendAsync(user, Seed.Declare(unitId, Seed.Woman, Seed.WomanCertificate, "李四")));
+        var after = await WrittenAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(declare!.Rule, Is.EqualTo("DeclarationOpenRule"));
+            Assert.That(declare.Message, Is.EqualTo($"{Seed.Year}年度已完成年审认证，安置信息不能再修改；如需修改，请通过“年审认证反馈”申请重新编辑"));
+            Assert.That(after, Is.EqualTo(before));
+        });
+    }
+
+    /// <summary>What a declaration writes, in every module it touches.</summary>
+    private static Task<(long Placements, long Facts, long Results, long Events, long Audit)> WrittenAsync() =>
+        Seed.DbAsync(App, db => db.QuerySingleAsync<(long, long, long, long, long)>("""
+            SELECT (SELECT count(*) FROM placement.placement), (SELECT count(*) FROM certification.placement),
+                   (SELECT count(*) FROM certification.placement_months),
+                   (SELECT count(*) FROM placement.outbox) + (SELECT count(*) FROM certification.outbox),
+                   (SELECT count(*) FROM platform.audit_log WHERE module = 'Placement')
+            """, null, CancellationToken.None));
 }

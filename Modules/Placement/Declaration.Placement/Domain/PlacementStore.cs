@@ -57,6 +57,13 @@ internal sealed class DeclarationWindow(ISender sender)
         Rules.Check(new DeclarationOpenRule(answer.Open, answer.Reason));
         return answer;
     }
+
+    /// <summary>
+    /// The same check for a new placement, with the COMMIT (no read of its own; a declaration needs no reopen flag): call it after the
+    /// last statement the transaction runs before its COMMIT, so that it travels with the queued writes.
+    /// </summary>
+    public async Task EnsureOpenAtCommitAsync(Guid unitId, int businessYear, CancellationToken ct) =>
+        await sender.Send(new EnsureDeclarationOpenAtCommit(unitId, businessYear), ct);
 }
 
 /// <summary>

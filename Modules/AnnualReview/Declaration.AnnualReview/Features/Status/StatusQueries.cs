@@ -4,6 +4,8 @@ using Declaration.BuildingBlocks.Application;
 using Declaration.BuildingBlocks.Data;
 using Declaration.BuildingBlocks.Errors;
 using Declaration.Units.Contracts;
+using System.Globalization;
+using Declaration.BuildingBlocks.Domain;
 using Mediator;
 
 namespace Declaration.AnnualReview.Features.Status;
@@ -27,14 +29,10 @@ internal sealed class CheckDeclarationOpenHandler(ISender sender, ICurrentUser u
             FROM (SELECT 1) one LEFT JOIN annual_review.declaration_window w ON w.business_year = @BusinessYear
             """, query, ct);
         var state = row.State is null ? AnnualReviewState.NotStarted : Enum.Parse<AnnualReviewState>(row.State);
-        if (state == AnnualReviewState.Certified)
-            return new DeclarationOpenDto(false, $"{query.BusinessYear}年度已完成年审认证，安置信息不能再修改；如需修改，请通过“年审认证反馈”申请重新编辑");
-        if (state == AnnualReviewState.ReopenRequested)
-            return new DeclarationOpenDto(false, $"{query.BusinessYear}年度已提交重新编辑申请，请等待残联审核通过后再修改");
+        if (DeclarationRefusal.ForState(state, query.BusinessYear) is { } refused) return new DeclarationOpenDto(false, refused);
         var (opens, closes) = row.OpensOn is { } o && row.ClosesOn is { } c ? (o, c) : windows.Default(query.BusinessYear);
         if (!user.IsStaff() && !windows.IsOpen(opens, closes))
-            return new DeclarationOpenDto(false,
-                $"不在{query.BusinessYear}年度申报期内（申报期为 {opens:yyyy年M月d日} 至 {closes:yyyy年M月d日}），只能查看，不能修改");
+            return new DeclarationOpenDto(false, DeclarationRefusal.OutsideWindow(query.BusinessYear, opens, closes));
         // Not certified now, and a certificate of the year was revoked: an approved reopen request unlocked the confirmed placements
         // until the year is certified again.
         return new DeclarationOpenDto(true, null, row.Reopened);
@@ -47,6 +45,58 @@ internal sealed class CheckDeclarationOpenHandler(ISender sender, ICurrentUser u
         public DateOnly? OpensOn { get; init; }
         public DateOnly? ClosesOn { get; init; }
     }
+}
+
+/// <summary>
+/// <see cref="EnsureDeclarationOpenAtCommit"/>: the same rule as <see cref="CheckDeclarationOpenHandler"/>, as a statement queued for the
+/// COMMIT. It selects nothing when the year is open; otherwise it calls <c>annual_review.refuse_declaration</c>, whose error carries
+/// the state or the window's days, and the refusal is composed from them as the read would have composed it.
+/// </summary>
+internal sealed class EnsureDeclarationOpenAtCommitHandler(ISender sender, ICurrentUser user, IDbSession db, DeclarationWindows windows, TimeProvider clock)
+    : ICommandHandler<EnsureDeclarationOpenAtCommit>
+{
+    private const string Constraint = "annual_review_declaration_open";
+
+    public async ValueTask<Mediator.Unit> Handle(EnsureDeclarationOpenAtCommit command, CancellationToken ct)
+    {
+        if (db.Transaction is null) throw new InvalidOperationException("The check travels with a transaction's COMMIT.");
+        await sender.Send(new CheckUnitAccess(command.UnitId), ct);
+        var (opens, closes) = windows.Default(command.BusinessYear);
+        await db.DeferAsync(BatchCommands.Create("""
+            SELECT annual_review.refuse_declaration(r.state, r.opens_on, r.closes_on)
+            FROM (SELECT (SELECT y.state FROM annual_review.unit_year y WHERE y.unit_id = @UnitId AND y.business_year = @BusinessYear) AS state,
+                         coalesce(w.opens_on, @opens) AS opens_on, coalesce(w.closes_on, @closes) AS closes_on
+                  FROM (SELECT 1) one LEFT JOIN annual_review.declaration_window w ON w.business_year = @BusinessYear) r
+            WHERE r.state IN ('Certified', 'ReopenRequested') OR (@window AND NOT (@today BETWEEN r.opens_on AND r.closes_on))
+            """, new { command.UnitId, command.BusinessYear, opens, closes, window = !user.IsStaff(), today = ChinaTime.Today(clock) }),
+            ct, ex => ex.ConstraintName == Constraint ? Refusal(command.BusinessYear, ex.MessageText) : null);
+        return Mediator.Unit.Value;
+    }
+
+    /// <summary>The refusal from the function's message: <c>declaration closed|state|first day|last day</c>.</summary>
+    private static BusinessRuleException Refusal(int year, string text)
+    {
+        var parts = text.Split('|');
+        var message = parts[1] is { Length: > 0 } state && DeclarationRefusal.ForState(Enum.Parse<AnnualReviewState>(state), year) is { } refused
+            ? refused
+            : DeclarationRefusal.OutsideWindow(year, DateOnly.ParseExact(parts[2], "yyyy-MM-dd", CultureInfo.InvariantCulture),
+                DateOnly.ParseExact(parts[3], "yyyy-MM-dd", CultureInfo.InvariantCulture));
+        return new BusinessRuleException(EnsureDeclarationOpenAtCommit.DeclarationOpenRule, message);
+    }
+}
+
+/// <summary>What a unit is told when its year no longer takes changes (one wording for the read, the bulk form and the COMMIT check).</summary>
+internal static class DeclarationRefusal
+{
+    public static string? ForState(AnnualReviewState state, int year) => state switch
+    {
+        AnnualReviewState.Certified => $"{year}年度已完成年审认证，安置信息不能再修改；如需修改，请通过“年审认证反馈”申请重新编辑",
+        AnnualReviewState.ReopenRequested => $"{year}年度已提交重新编辑申请，请等待残联审核通过后再修改",
+        _ => null,
+    };
+
+    public static string OutsideWindow(int year, DateOnly opens, DateOnly closes) =>
+        $"不在{year}年度申报期内（申报期为 {opens:yyyy年M月d日} 至 {closes:yyyy年M月d日}），只能查看，不能修改";
 }
 
 /// <summary>The bulk form, for imports by staff (the window never applies to staff): the year's state and revoked certificates in two queries.</summary>
@@ -64,8 +114,7 @@ internal sealed class CheckDeclarationsOpenHandler(ICurrentUser user, IDbSession
             new { year = query.BusinessYear, ids }, ct)).ToHashSet();
         return ids.ToDictionary(id => id, id => states.GetValueOrDefault(id) switch
         {
-            nameof(AnnualReviewState.Certified) => new DeclarationOpenDto(false, $"{query.BusinessYear}年度已完成年审认证，安置信息不能再修改；如需修改，请通过“年审认证反馈”申请重新编辑"),
-            nameof(AnnualReviewState.ReopenRequested) => new DeclarationOpenDto(false, $"{query.BusinessYear}年度已提交重新编辑申请，请等待残联审核通过后再修改"),
+            { } state when DeclarationRefusal.ForState(Enum.Parse<AnnualReviewState>(state), query.BusinessYear) is { } refused => new DeclarationOpenDto(false, refused),
             _ => new DeclarationOpenDto(true, null, reopened.Contains(id)),
         });
     }

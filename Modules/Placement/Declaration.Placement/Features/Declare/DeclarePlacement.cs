@@ -20,15 +20,17 @@ internal sealed class DeclarePlacementHandler(ISender sender, ICurrentUser user,
         db.UseGenericPlans();
         var unit = await sender.Send(new CheckUnitAccess(command.UnitId), ct);
         PlacementWriter.EnsureUnitActor(user);
-        await window.EnsureOpenAsync(unit.Id, command.BusinessYear, ct);
         var fields = command.Fields();
         // Certification first (it needs the facts, not our row), so the row is inserted once with its result.
         // Time-ordered (UUID version 7): a new placement's key lands at the right edge of each index keyed by it (ours, Certification's,
         // the audit trail's), not on a random page of a million-row index.
         var id = Guid.CreateVersion7();
         var result = await certification.CertifyNewAsync(CertificationGateway.Facts(id, unit.Id, fields), ct);
-        // With the COMMIT: our copy of the unit (written only when behind), then the row. A person already declared in the unit's
-        // year is refused there, by the person key, with the clerk's message (the rest rolled back with it): no read asks first.
+        // With the COMMIT, first: whether the year still takes declarations (a closed window or a certified year fails the COMMIT with
+        // the clerk's message, the engine's work rolled back with the rest; no read of its own). Then our copy of the unit (written only
+        // when behind), then the row: a person already declared in the unit's year is refused there, by the person key, with the clerk's
+        // message (the rest rolled back with it): no read asks first.
+        await window.EnsureOpenAtCommitAsync(unit.Id, command.BusinessYear, ct);
         await units.RefreshAsync(unit, ct);
         var row = await writer.InsertAsync(id, unit, fields, PlacementState.Draft, CertificationGateway.Summary(result), ct);
         await outbox.AddAsync(new PlacementDeclared(row.Id, row.UnitId, row.BusinessYear, row.Version), ct);
