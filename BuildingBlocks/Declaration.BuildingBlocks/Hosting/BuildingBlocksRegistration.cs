@@ -19,6 +19,7 @@ public static class BuildingBlocksRegistration
         DapperTypeHandlers.Register();
         services.AddSingleton(_ => DataSource(connectionString));
         services.AddScoped<IDbSession, DbSession>();
+        services.AddScoped<Application.RequestPreloads>();
         services.AddScoped<IUnitStamps, UnitStamps>();
         services.Configure<DatabaseOptions>(configuration.GetSection("Declaration:Database"));
         services.TryAddSingleton(TimeProvider.System);

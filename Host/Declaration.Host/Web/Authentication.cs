@@ -116,6 +116,8 @@ internal sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeO
         await using var scope = Context.RequestServices.GetRequiredService<IServiceScopeFactory>().CreateSystemScope();
         var identity = await scope.ServiceProvider.GetRequiredService<ISender>().Send(new AuthenticateApiKey(header["Bearer ".Length..].Trim()), Context.RequestAborted);
         if (identity is null) return AuthenticateResult.Fail("接口密钥无效、已过期或已吊销");
+        // The account's unit came with the key: the request's first read of it (Units decides there who may see it) takes this one.
+        if (identity.Unit is { } unit) Context.RequestServices.GetRequiredService<RequestPreloads>().Add(unit.Id, unit);
         var principal = DeclarationClaims.Principal(identity.Account, Guid.Empty, false, SchemeName);
         ((ClaimsIdentity)principal.Identity!).AddClaim(new Claim(KeyIdClaim, identity.KeyId.ToString()));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));

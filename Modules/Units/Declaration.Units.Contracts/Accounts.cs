@@ -102,4 +102,6 @@ public sealed record RevokeApiKey(Guid AccountId, Guid KeyId) : ICommand<bool>;
 /// <summary>For the web host (as the system): the active account of a valid, unexpired, unrevoked key, or null.</summary>
 public sealed record AuthenticateApiKey(string Key) : IQuery<ApiKeyIdentity?>;
 
-public sealed record ApiKeyIdentity(Guid KeyId, string KeyName, AccountDto Account);
+/// <param name="Unit">The account's unit, read with the key (an employer's; null for staff): the request's first read of it may be this
+/// one (<c>RequestPreloads</c>).</param>
+public sealed record ApiKeyIdentity(Guid KeyId, string KeyName, AccountDto Account, UnitDto? Unit = null);

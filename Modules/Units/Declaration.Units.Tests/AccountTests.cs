@@ -287,4 +287,38 @@ public sealed class AccountTests
             await Assert.ThrowsAsync<ForbiddenException>(() => App.SendAsync(TestUsers.Employer(a.Id), new CreateApiKey(id, "自建", null)));
         });
     }
+
+    [Test]
+    public async Task AnApiKeysUnit_ComesWithTheKey_AndAnswersTheRequestsFirstRead_ForWhomMaySeeIt()
+    {
+        var (a, id) = await ClerkAsync();
+        var key = await App.SendAsync(TestUsers.Admin, new CreateApiKey(id, "人事系统", null));
+        var identity = await App.SendAsync(TestUsers.System, new AuthenticateApiKey(key.Key));
+        var unit = await App.SendAsync(TestUsers.Employer(a.Id), new GetUnit(a.Id));
+        // One scope is one request: what the authentication read (marked here) answers its first read of the unit, once.
+        var marked = identity!.Unit! with { Name = "认证时读取" };
+        var (first, again) = await App.InScopeAsync(TestUsers.Employer(a.Id), async sp =>
+        {
+            sp.GetRequiredService<RequestPreloads>().Add(a.Id, marked);
+            var sender = sp.GetRequiredService<ISender>();
+            return (await sender.Send(new CheckUnitAccess(a.Id)), await sender.Send(new GetUnit(a.Id)));
+        });
+        var otherScope = await App.SendAsync(TestUsers.Employer(a.Id), new CheckUnitAccess(a.Id));
+        // The caller is still checked: another unit's clerk is refused, whatever was read for the request.
+        var b = (await App.SendAsync(TestUsers.System, new GetUnitByCreditCode(Seed.UnitB)))!;
+        var refused = await App.InScopeAsync(TestUsers.Employer(b.Id), async sp =>
+        {
+            sp.GetRequiredService<RequestPreloads>().Add(a.Id, marked);
+            try { await sp.GetRequiredService<ISender>().Send(new CheckUnitAccess(a.Id)); return false; }
+            catch (NotFoundException) { return true; }
+        });
+        Assert.Multiple(() =>
+        {
+            Assert.That(identity.Unit, Is.EqualTo(unit), "the key's account's unit, as Units has it");
+            Assert.That(first.Name, Is.EqualTo("认证时读取"));
+            Assert.That(again.Name, Is.EqualTo("认证时读取"), "kept for the rest of the request like a read");
+            Assert.That(otherScope.Name, Is.EqualTo(unit.Name), "another request reads the table");
+            Assert.That(refused, Is.True);
+        });
+    }
 }

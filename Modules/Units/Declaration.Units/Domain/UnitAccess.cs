@@ -11,14 +11,16 @@ namespace Declaration.Units.Domain;
 /// One request asks many times (the home page composes five modules, each checking the unit; a declaration asks from three): the
 /// unit's row is read once per scope and transaction and kept for the reads that follow, while the decision itself is made again on
 /// every call for the caller of that moment. What was kept is dropped when a transaction begins or commits, and a transaction that
-/// loads a unit for editing (every change to a unit does) reads it afresh on every call from then on.
+/// loads a unit for editing (every change to a unit does) reads it afresh on every call from then on. The scope's first read may be
+/// answered by the unit the API key's authentication read with the key (<see cref="RequestPreloads"/>); a read for editing never is.
 /// </summary>
-internal sealed class UnitAccess(IDbSession db, ICurrentUser user)
+internal sealed class UnitAccess(IDbSession db, ICurrentUser user, RequestPreloads preloads)
 {
     private readonly Dictionary<Guid, UnitDto> _read = [];
     private object? _keptIn;
     private object? _editingIn;
     private Action? _drop;
+    private bool _first = true;
 
     public async Task<UnitDto> LoadAsync(Guid unitId, CancellationToken ct, bool forUpdate = false)
     {
@@ -44,7 +46,9 @@ internal sealed class UnitAccess(IDbSession db, ICurrentUser user)
         }
         var reuse = !forUpdate && (transaction is null || !ReferenceEquals(transaction, _editingIn));
         if (reuse && _read.TryGetValue(unitId, out var kept)) return kept;
-        var unit = await db.QuerySingleOrDefaultAsync<UnitDto>(
+        var preloaded = _first ? preloads.Take<UnitDto>(unitId) : null;
+        _first = false;
+        var unit = !forUpdate && preloaded is not null ? preloaded : await db.QuerySingleOrDefaultAsync<UnitDto>(
             $"SELECT {UnitSql.UnitColumns} FROM units.unit WHERE id = @unitId{(forUpdate ? " FOR UPDATE" : string.Empty)}", new { unitId }, ct);
         if (reuse && unit is not null)
         {

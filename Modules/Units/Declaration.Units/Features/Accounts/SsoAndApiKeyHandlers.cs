@@ -183,22 +183,23 @@ internal sealed class ApiKeyHandlers(IDbSession db, AccountStore store, ICurrent
         if (user.Role != Role.System) throw new ForbiddenException("仅系统可校验接口密钥");
         if (!ApiKeyFormat.TryParse(query.Key, out var id, out var secret)) return null;
         var now = clock.GetUtcNow();
-        // The key and its account in one statement (every API request asks), with its generic plan (planning it took longer than
-        // running it).
+        // The key, its account and the account's unit in one statement (every API request asks; the request's own first read of the
+        // unit takes it from there), with its generic plan (planning it took longer than running it).
         var connection = await db.ConnectionAsync(ct);
-        var found = (await connection.QueryAsync<KeyRow, AccountRow, (KeyRow Key, AccountRow Account)>(new CommandDefinition(GenericPlan.Wrap($"""
+        var found = (await connection.QueryAsync<KeyRow, AccountRow, UnitDto?, (KeyRow Key, AccountRow Account, UnitDto? Unit)>(new CommandDefinition(GenericPlan.Wrap($"""
             SELECT k.name AS KeyName, k.secret_sha256 AS SecretSha256, k.expires_at AS ExpiresAt, k.revoked_at AS RevokedAt, k.last_used_at AS LastUsedAt,
-                   k.account_id AS AccountId, a.*
+                   k.account_id AS AccountId, a.*, u.*
             FROM units.api_key k CROSS JOIN LATERAL (SELECT {AccountSql.Columns} FROM units.account WHERE id = k.account_id) a
+            LEFT JOIN LATERAL (SELECT {UnitSql.UnitColumns} FROM units.unit WHERE id = a.unitid) u ON true
             WHERE k.id = @id
-            """, db), new { id }, db.Transaction, cancellationToken: ct), (k, a) => (k, a), splitOn: "id")).SingleOrDefault();
-        var (row, account) = found;
+            """, db), new { id }, db.Transaction, cancellationToken: ct), (k, a, u) => (k, a, u), splitOn: "id,id")).SingleOrDefault();
+        var (row, account, unit) = found;
         if (row is null || !CryptographicOperations.FixedTimeEquals(row.SecretSha256, ApiKeyFormat.Hash(secret))) return null;
         if (row.RevokedAt is not null || row.ExpiresAt <= now) return null;
         if (!account.Active) return null;
         if (row.LastUsedAt is null || row.LastUsedAt < now.AddMinutes(-1))
             await db.ExecuteAsync("UPDATE units.api_key SET last_used_at = @now WHERE id = @id", new { id, now }, ct);
-        return new ApiKeyIdentity(id, row.KeyName, account.ToDto());
+        return new ApiKeyIdentity(id, row.KeyName, account.ToDto(), unit);
     }
 
     private sealed record KeyRow(string KeyName, byte[] SecretSha256, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt, Guid AccountId);
