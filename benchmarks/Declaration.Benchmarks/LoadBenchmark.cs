@@ -481,7 +481,6 @@ internal static partial class LoadBenchmark
     private const int DeclareBodies = 60_000;
     private static Guid? _declarer;
 
-    /// <summary>Where the declarer's bodies end, for a later <c>--same-declarer</c> run.</summary>
     /// <summary>Waits until no module has an event waiting to be handed on or a delivery waiting to be applied (parked ones aside);
     /// returns the seconds waited.</summary>
     private static async Task<double> DrainEventsAsync(IServiceProvider services)
@@ -506,6 +505,7 @@ internal static partial class LoadBenchmark
         return seconds;
     }
 
+    /// <summary>Where the declarer's bodies end, for a later <c>--same-declarer</c> run.</summary>
     private static async Task RecordBodiesUsedAsync(string connectionString)
     {
         await using var c = new NpgsqlConnection(connectionString);
