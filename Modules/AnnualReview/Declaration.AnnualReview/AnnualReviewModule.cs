@@ -13,8 +13,8 @@ namespace Declaration.AnnualReview;
 
 /// <summary>
 /// AnnualReview owns the unit-year state machine of RULES.md §6, the commitment letter, the certificate PDF, reopen
-/// requests and the tax export. It offers GetAnnualReviewStatus, CheckDeclarationOpen, VerifyCertificate and publishes
-/// AnnualCertificationCompleted, AnnualReviewReopened, ReopenRequestDecided.
+/// requests and the tax export. It offers GetAnnualReviewStatus, CheckDeclarationOpen, EnsureDeclarationOpenAtCommit,
+/// VerifyCertificate and publishes AnnualCertificationCompleted, AnnualReviewReopened, ReopenRequestDecided.
 /// </summary>
 public static class AnnualReviewModule
 {
