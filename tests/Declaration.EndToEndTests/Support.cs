@@ -125,7 +125,8 @@ public static class Browser
             await Task.Delay(E2E.RateLimitWindow + TimeSpan.FromSeconds(1));
             await page.GotoAsync("/Account/Login");
         }
-        await page.WaitForURLAsync(url => !url.Contains("/Account/Login", StringComparison.Ordinal), new() { Timeout = 5_000 });
+        // Then the landing page loads: under ./test's other assemblies a first load has taken longer than 5 s (a run failed so).
+        await page.WaitForURLAsync(url => !url.Contains("/Account/Login", StringComparison.Ordinal), new() { Timeout = 30_000 });
         return page;
     }
 

@@ -22,6 +22,21 @@ public sealed class StateMachineTests
         return (a.Id, await App.SendAsync(TestUsers.Employer(a.Id), Seed.Declare(a.Id)));
     }
 
+    /// <summary>A unit whose one placement was submitted and confirmed, and whose year is then certified.</summary>
+    private static async Task<(Guid UnitId, PlacementSaved Saved)> CertifiedYearAsync()
+    {
+        var (unitId, saved) = await DeclaredAsync();
+        var user = TestUsers.Employer(unitId);
+        await App.SendAsync(user, new SubmitPlacement(saved.PlacementId, saved.Version));
+        await Seed.RelayAsync(App);
+        await Poller.UntilAsync(() => App.SendAsync(Seed.ReviewerHangzhou, new GetReviewQueue(ReviewQueueKind.All, Seed.Year, null)),
+            q => q.Items.Any(i => i.PlacementId == saved.PlacementId));
+        await App.SendAsync(Seed.ReviewerHangzhou, new ConfirmPlacement(saved.PlacementId));
+        await Seed.RelayUntilStateAsync(App, saved.PlacementId, "Confirmed");
+        await App.SendAsync(user, new Declaration.AnnualReview.Contracts.CertifyAnnualReview(unitId, Seed.Year));
+        return (unitId, saved);
+    }
+
     private static async Task<int> UploadPdfAsync(Guid unitId, Guid placementId)
     {
         await App.SendAsync(TestUsers.Employer(unitId), new AddDisputeEvidence(placementId, new MemoryStream(Seed.Pdf), "证明.pdf"));
@@ -342,17 +357,9 @@ public sealed class StateMachineTests
     [Test]
     public async Task AnApprovedReopen_UnlocksConfirmedPlacements_UntilTheYearIsCertifiedAgain()
     {
-        var (unitId, saved) = await DeclaredAsync();
-        var user = TestUsers.Employer(unitId);
-        await App.SendAsync(user, new SubmitPlacement(saved.PlacementId, saved.Version));
-        await Seed.RelayAsync(App);
-        await Poller.UntilAsync(() => App.SendAsync(Seed.ReviewerHangzhou, new GetReviewQueue(ReviewQueueKind.All, Seed.Year, null)),
-            q => q.Items.Any(i => i.PlacementId == saved.PlacementId));
-        await App.SendAsync(Seed.ReviewerHangzhou, new ConfirmPlacement(saved.PlacementId));
-        await Seed.RelayUntilStateAsync(App, saved.PlacementId, "Confirmed");
-
         // The year is certified, the unit asks to reopen it and a reviewer approves (AnnualReview decides what is unlocked).
-        await App.SendAsync(user, new Declaration.AnnualReview.Contracts.CertifyAnnualReview(unitId, Seed.Year));
+        var (unitId, saved) = await CertifiedYearAsync();
+        var user = TestUsers.Employer(unitId);
         var request = await App.SendAsync(user, new Declaration.AnnualReview.Contracts.RequestReopen(unitId, Seed.Year, "需要更正人员信息"));
         await App.SendAsync(Seed.ReviewerHangzhou, new Declaration.AnnualReview.Contracts.DecideReopenRequest(request, true, "同意"));
         var unlocked = await App.SendAsync(user, new IsUnitYearUnlocked(unitId, Seed.Year));
@@ -400,13 +407,8 @@ public sealed class StateMachineTests
     [Test]
     public async Task DeclaringIntoACertifiedYear_IsRefusedWithTheCertifiedMessage_AndLeavesNothing()
     {
-        var (unitId, saved) = await DeclaredAsync();
+        var (unitId, _) = await CertifiedYearAsync();
         var user = TestUsers.Employer(unitId);
-        await App.SendAsync(user, new SubmitPlacement(saved.PlacementId, saved.Version));
-        await Seed.RelayAsync(App);
-        await App.SendAsync(Seed.ReviewerHangzhou, new ConfirmPlacement(saved.PlacementId));
-        await Seed.RelayUntilStateAsync(App, saved.PlacementId, "Confirmed");
-        await App.SendAsync(user, new Declaration.AnnualReview.Contracts.CertifyAnnualReview(unitId, Seed.Year));
         var before = await WrittenAsync();
         var declare = await Assert.ThrowsAsync<BusinessRuleException>(() => App.SendAsync(user, Seed.Declare(unitId, Seed.Woman, Seed.WomanCertificate, "李四")));
         var after = await WrittenAsync();
