@@ -22,18 +22,24 @@ public sealed class StateMachineTests
         return (a.Id, await App.SendAsync(TestUsers.Employer(a.Id), Seed.Declare(a.Id)));
     }
 
-    /// <summary>A unit whose one placement was submitted and confirmed, and whose year is then certified.</summary>
-    private static async Task<(Guid UnitId, PlacementSaved Saved)> CertifiedYearAsync()
+    /// <summary>A declared placement, submitted and in the reviewer's queue.</summary>
+    private static async Task<(Guid UnitId, PlacementSaved Saved)> SubmittedAsync()
     {
         var (unitId, saved) = await DeclaredAsync();
-        var user = TestUsers.Employer(unitId);
-        await App.SendAsync(user, new SubmitPlacement(saved.PlacementId, saved.Version));
+        await App.SendAsync(TestUsers.Employer(unitId), new SubmitPlacement(saved.PlacementId, saved.Version));
         await Seed.RelayAsync(App);
         await Poller.UntilAsync(() => App.SendAsync(Seed.ReviewerHangzhou, new GetReviewQueue(ReviewQueueKind.All, Seed.Year, null)),
             q => q.Items.Any(i => i.PlacementId == saved.PlacementId));
+        return (unitId, saved);
+    }
+
+    /// <summary>A unit whose one placement was submitted and confirmed, and whose year is then certified.</summary>
+    private static async Task<(Guid UnitId, PlacementSaved Saved)> CertifiedYearAsync()
+    {
+        var (unitId, saved) = await SubmittedAsync();
         await App.SendAsync(Seed.ReviewerHangzhou, new ConfirmPlacement(saved.PlacementId));
         await Seed.RelayUntilStateAsync(App, saved.PlacementId, "Confirmed");
-        await App.SendAsync(user, new Declaration.AnnualReview.Contracts.CertifyAnnualReview(unitId, Seed.Year));
+        await App.SendAsync(TestUsers.Employer(unitId), new Declaration.AnnualReview.Contracts.CertifyAnnualReview(unitId, Seed.Year));
         return (unitId, saved);
     }
 
@@ -317,12 +323,8 @@ public sealed class StateMachineTests
     [Test]
     public async Task AReturnedPlacement_ShowsTheReason_AndIsEditedAndResubmitted()
     {
-        var (unitId, saved) = await DeclaredAsync();
+        var (unitId, saved) = await SubmittedAsync();
         var user = TestUsers.Employer(unitId);
-        await App.SendAsync(user, new SubmitPlacement(saved.PlacementId, saved.Version));
-        await Seed.RelayAsync(App);
-        await Poller.UntilAsync(() => App.SendAsync(Seed.ReviewerHangzhou, new GetReviewQueue(ReviewQueueKind.All, Seed.Year, null)),
-            q => q.Items.Any(i => i.PlacementId == saved.PlacementId));
         await App.SendAsync(Seed.ReviewerHangzhou, new ReturnPlacement(saved.PlacementId, "请核实工资"));
         Assert.That(await Seed.RelayUntilStateAsync(App, saved.PlacementId, "Returned"), Is.EqualTo("Returned"));
         var returned = await App.SendAsync(user, new GetPlacementDetail(saved.PlacementId));

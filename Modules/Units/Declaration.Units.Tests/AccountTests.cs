@@ -304,6 +304,10 @@ public sealed class AccountTests
             return (await sender.Send(new CheckUnitAccess(a.Id)), await sender.Send(new GetUnit(a.Id)));
         });
         var otherScope = await App.SendAsync(TestUsers.Employer(a.Id), new CheckUnitAccess(a.Id));
+        // Staff have no unit: their key comes alone.
+        var admin = await App.SendAsync(TestUsers.System, new CreateAccount("admin-key", "管理员", Password, Role.Admin, null, null));
+        var adminKey = await App.SendAsync(TestUsers.Admin, new CreateApiKey(admin.Id, "运维脚本", null));
+        var adminIdentity = await App.SendAsync(TestUsers.System, new AuthenticateApiKey(adminKey.Key));
         // The caller is still checked: another unit's clerk is refused, whatever was read for the request.
         var b = (await App.SendAsync(TestUsers.System, new GetUnitByCreditCode(Seed.UnitB)))!;
         var refused = await App.InScopeAsync(TestUsers.Employer(b.Id), async sp =>
@@ -319,6 +323,8 @@ public sealed class AccountTests
             Assert.That(again.Name, Is.EqualTo("认证时读取"), "kept for the rest of the request like a read");
             Assert.That(otherScope.Name, Is.EqualTo(unit.Name), "another request reads the table");
             Assert.That(refused, Is.True);
+            Assert.That(adminIdentity?.Account.Role, Is.EqualTo(Role.Admin));
+            Assert.That(adminIdentity?.Unit, Is.Null);
         });
     }
 }
