@@ -289,7 +289,7 @@ public sealed class AccountTests
     }
 
     [Test]
-    public async Task AnApiKeysUnit_ComesWithTheKey_AndAnswersTheRequestsFirstRead_ForWhomMaySeeIt()
+    public async Task AnApiKeysUnit_ComesWithTheKey_AndAnswersTheRequestsFirstRead_OnlyForWhoMaySeeIt()
     {
         var (a, id) = await ClerkAsync();
         var key = await App.SendAsync(TestUsers.Admin, new CreateApiKey(id, "人事系统", null));

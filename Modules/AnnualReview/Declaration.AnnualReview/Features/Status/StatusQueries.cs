@@ -1,11 +1,11 @@
+using System.Globalization;
 using Declaration.AnnualReview.Contracts;
 using Declaration.AnnualReview.Domain;
 using Declaration.BuildingBlocks.Application;
 using Declaration.BuildingBlocks.Data;
+using Declaration.BuildingBlocks.Domain;
 using Declaration.BuildingBlocks.Errors;
 using Declaration.Units.Contracts;
-using System.Globalization;
-using Declaration.BuildingBlocks.Domain;
 using Mediator;
 
 namespace Declaration.AnnualReview.Features.Status;
@@ -114,7 +114,8 @@ internal sealed class CheckDeclarationsOpenHandler(ICurrentUser user, IDbSession
             new { year = query.BusinessYear, ids }, ct)).ToHashSet();
         return ids.ToDictionary(id => id, id => states.GetValueOrDefault(id) switch
         {
-            { } state when DeclarationRefusal.ForState(Enum.Parse<AnnualReviewState>(state), query.BusinessYear) is { } refused => new DeclarationOpenDto(false, refused),
+            { } state when DeclarationRefusal.ForState(Enum.Parse<AnnualReviewState>(state), query.BusinessYear) is { } refused =>
+                new DeclarationOpenDto(false, refused),
             _ => new DeclarationOpenDto(true, null, reopened.Contains(id)),
         });
     }
