@@ -21,12 +21,12 @@ internal sealed class CheckDeclarationOpenHandler(ISender sender, ICurrentUser u
     public async ValueTask<DeclarationOpenDto> Handle(CheckDeclarationOpen query, CancellationToken ct)
     {
         await sender.Send(new CheckUnitAccess(query.UnitId), ct);
-        var row = await db.QuerySingleAsync<OpenRow>("""
-            SELECT (SELECT y.state FROM annual_review.unit_year y WHERE y.unit_id = @UnitId AND y.business_year = @BusinessYear) AS State,
+        var row = await db.QuerySingleAsync<OpenRow>($"""
+            SELECT {DeclarationRefusal.YearState} AS State,
                    EXISTS (SELECT 1 FROM annual_review.certificate c
                            WHERE c.unit_id = @UnitId AND c.business_year = @BusinessYear AND c.revoked_at IS NOT NULL) AS Reopened,
                    w.opens_on AS OpensOn, w.closes_on AS ClosesOn
-            FROM (SELECT 1) one LEFT JOIN annual_review.declaration_window w ON w.business_year = @BusinessYear
+            {DeclarationRefusal.FromYearWindow}
             """, query, ct);
         var state = row.State is null ? AnnualReviewState.NotStarted : Enum.Parse<AnnualReviewState>(row.State);
         if (DeclarationRefusal.ForState(state, query.BusinessYear) is { } refused) return new DeclarationOpenDto(false, refused);
@@ -62,11 +62,10 @@ internal sealed class EnsureDeclarationOpenAtCommitHandler(ISender sender, ICurr
         if (db.Transaction is null) throw new InvalidOperationException("The check travels with a transaction's COMMIT.");
         await sender.Send(new CheckUnitAccess(command.UnitId), ct);
         var (opens, closes) = windows.Default(command.BusinessYear);
-        await db.DeferAsync(BatchCommands.Create("""
+        await db.DeferAsync(BatchCommands.Create($"""
             SELECT annual_review.refuse_declaration(r.state, r.opens_on, r.closes_on)
-            FROM (SELECT (SELECT y.state FROM annual_review.unit_year y WHERE y.unit_id = @UnitId AND y.business_year = @BusinessYear) AS state,
-                         coalesce(w.opens_on, @opens) AS opens_on, coalesce(w.closes_on, @closes) AS closes_on
-                  FROM (SELECT 1) one LEFT JOIN annual_review.declaration_window w ON w.business_year = @BusinessYear) r
+            FROM (SELECT {DeclarationRefusal.YearState} AS state, coalesce(w.opens_on, @opens) AS opens_on, coalesce(w.closes_on, @closes) AS closes_on
+                  {DeclarationRefusal.FromYearWindow}) r
             WHERE r.state IN ('Certified', 'ReopenRequested') OR (@window AND NOT (@today BETWEEN r.opens_on AND r.closes_on))
             """, new { command.UnitId, command.BusinessYear, opens, closes, window = !user.IsStaff(), today = ChinaTime.Today(clock) }),
             ct, ex => ex.ConstraintName == Constraint ? Refusal(command.BusinessYear, ex.MessageText) : null);
@@ -88,6 +87,13 @@ internal sealed class EnsureDeclarationOpenAtCommitHandler(ISender sender, ICurr
 /// <summary>What a unit is told when its year no longer takes changes (one wording for the read, the bulk form and the COMMIT check).</summary>
 internal static class DeclarationRefusal
 {
+    /// <summary>The unit-year's state (<c>@UnitId</c>, <c>@BusinessYear</c>), read by the check and by the COMMIT's statement alike.</summary>
+    public const string YearState =
+        "(SELECT y.state FROM annual_review.unit_year y WHERE y.unit_id = @UnitId AND y.business_year = @BusinessYear)";
+
+    /// <summary>One row, with the year's window as <c>w</c> when one was set.</summary>
+    public const string FromYearWindow = "FROM (SELECT 1) one LEFT JOIN annual_review.declaration_window w ON w.business_year = @BusinessYear";
+
     public static string? ForState(AnnualReviewState state, int year) => state switch
     {
         AnnualReviewState.Certified => $"{year}年度已完成年审认证，安置信息不能再修改；如需修改，请通过“年审认证反馈”申请重新编辑",
