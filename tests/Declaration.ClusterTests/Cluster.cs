@@ -96,7 +96,21 @@ public sealed class Cluster
         _sms?.Stop();
         NpgsqlConnection.ClearAllPools();
         TestContext.Progress.WriteLine(Output.ToString());
+        if (TestContext.CurrentContext.Result.FailCount > 0) PrintLogTails();
         try { Directory.Delete(Dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>After a failure: the ends of nginx's and every host's logs (the folder is removed after the run).</summary>
+    private static void PrintLogTails()
+    {
+        foreach (var log in new[] { "nginx/logs/access.log", "nginx/logs/error.log", "logs/host1.log", "logs/host2.log", "logs/host3.log" })
+        {
+            var path = Path.Combine(Dir, log);
+            if (!File.Exists(path)) continue;
+            var lines = File.ReadLines(path).TakeLast(60).ToList();
+            TestContext.Progress.WriteLine($"--- {log} (last {lines.Count} lines) ---");
+            foreach (var line in lines) TestContext.Progress.WriteLine(line);
+        }
     }
 
     private static async Task ServeSmsAsync()
