@@ -103,12 +103,12 @@ public sealed class Cluster
     /// <summary>After a failure: the ends of nginx's and every host's logs (the folder is removed after the run).</summary>
     private static void PrintLogTails()
     {
-        foreach (var log in new[] { "nginx/logs/access.log", "nginx/logs/error.log", "logs/host1.log", "logs/host2.log", "logs/host3.log" })
+        IEnumerable<string> hostLogs = Directory.Exists(Path.Combine(Dir, "logs")) ? Directory.GetFiles(Path.Combine(Dir, "logs"), "host*.log").Order() : [];
+        foreach (var path in new[] { "nginx/logs/access.log", "nginx/logs/error.log" }.Select(l => Path.Combine(Dir, l)).Concat(hostLogs))
         {
-            var path = Path.Combine(Dir, log);
             if (!File.Exists(path)) continue;
             var lines = File.ReadLines(path).TakeLast(60).ToList();
-            TestContext.Progress.WriteLine($"--- {log} (last {lines.Count} lines) ---");
+            TestContext.Progress.WriteLine($"--- {Path.GetRelativePath(Dir, path)} (last {lines.Count} lines) ---");
             foreach (var line in lines) TestContext.Progress.WriteLine(line);
         }
     }
