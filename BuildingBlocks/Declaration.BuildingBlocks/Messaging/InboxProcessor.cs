@@ -28,19 +28,19 @@ public sealed class InboxProcessor(NpgsqlDataSource dataSource, IServiceScopeFac
     /// deliveries were attempted. A schema with work gets <see cref="MessagingOptions.InboxWorkers"/> workers; one that has none
     /// costs one look.
     /// </summary>
-    public async Task<int> ProcessOnceAsync(CancellationToken ct)
+    public async Task<int> ProcessOnceAsync(CancellationToken ct) =>
+        (await Task.WhenAll(subscriptions.ConsumerSchemas.Select(schema => ProcessSchemaAsync(schema, ct)))).Sum();
+
+    /// <summary>One consumer schema's share of a pass (the schemas at once: a pass takes as long as the slowest, not their sum).</summary>
+    private async Task<int> ProcessSchemaAsync(string schema, CancellationToken ct)
     {
-        var attempted = 0;
         var workers = Math.Max(1, options.Value.InboxWorkers);
         var share = Math.Max(1, options.Value.BatchSize / workers);
-        foreach (var schema in subscriptions.ConsumerSchemas)
-        {
-            var first = await ApplyAsync(schema, null, Math.Min(BatchLimit, share), ct);
-            if (first == 0) continue;
-            var counts = await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => ProcessSomeAsync(schema, share, ct)));
-            attempted += first + counts.Sum();
-        }
-        return attempted;
+        var first = await ApplyAsync(schema, null, Math.Min(BatchLimit, share), ct);
+        // A first batch short of full took every due row: the workers would only look again.
+        if (first < Math.Min(BatchLimit, share)) return first;
+        var counts = await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => ProcessSomeAsync(schema, share, ct)));
+        return first + counts.Sum();
     }
 
     private int BatchLimit => Math.Max(1, options.Value.InboxBatchSize);

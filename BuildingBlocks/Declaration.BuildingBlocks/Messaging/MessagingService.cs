@@ -20,7 +20,12 @@ public sealed class MessagingService(OutboxRelay relay, InboxProcessor processor
             try
             {
                 int work;
-                do work = await relay.ProcessOnceAsync(stoppingToken) + await processor.ProcessOnceAsync(stoppingToken);
+                do
+                {
+                    // The relay and the inbox processor at once: rows the relay hands on now are applied in the next pass.
+                    var counts = await Task.WhenAll(relay.ProcessOnceAsync(stoppingToken), processor.ProcessOnceAsync(stoppingToken));
+                    work = counts.Sum();
+                }
                 while (work > 0 && !stoppingToken.IsCancellationRequested);
                 pause = options.Value.PollInterval;
             }

@@ -19,12 +19,13 @@ namespace Declaration.BuildingBlocks.Messaging;
 public sealed class OutboxRelay(NpgsqlDataSource dataSource, IEnumerable<ModuleDescriptor> modules, EventTypeMap types,
     IEventTransport transport, IOptions<MessagingOptions> options, DeliverySignal signal, ILogger<OutboxRelay> logger, TimeProvider clock)
 {
-    /// <summary>One pass over every module's outbox; returns how many rows were handed on.</summary>
+    /// <summary>
+    /// One pass over every module's outbox, the outboxes at once (each its own connection and transaction): under load a pass
+    /// takes as long as its slowest outbox, not the sum of six; returns how many rows were handed on.
+    /// </summary>
     public async Task<int> ProcessOnceAsync(CancellationToken ct)
     {
-        var sent = 0;
-        foreach (var module in modules)
-            sent += await ProcessSchemaAsync(module.Schema, ct);
+        var sent = (await Task.WhenAll(modules.Select(m => ProcessSchemaAsync(m.Schema, ct)))).Sum();
         if (sent > 0) signal.Pulse();
         return sent;
     }

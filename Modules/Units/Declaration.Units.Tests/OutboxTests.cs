@@ -88,6 +88,52 @@ public sealed class OutboxTests
         });
     }
 
+    /// <summary>
+    /// An outbox that cannot be read now (a long lock on it: a migration, a VACUUM FULL; or a relay's round trip queued behind a
+    /// busy deadline day's requests) holds up no other module's events: a pass hands every outbox on at once.
+    /// </summary>
+    [Test]
+    public async Task AnOutboxThatCannotBeReadNow_HoldsUpNoOtherModulesEvents()
+    {
+        var schemas = App.Services.GetServices<ModuleDescriptor>().Select(m => m.Schema).ToList();
+        var (first, last) = (schemas[0], schemas[^1]);
+        var unitId = Guid.NewGuid();
+        var types = App.Services.GetRequiredService<EventTypeMap>();
+        var dataSource = App.Services.GetRequiredService<Npgsql.NpgsqlDataSource>();
+        await using (var write = await dataSource.OpenConnectionAsync())
+        {
+            // An event in the last module's outbox, as its outbox writes it.
+            var @event = Event(unitId) with { OccurredAt = DateTimeOffset.UtcNow };
+            await using var insert = new Npgsql.NpgsqlCommand($"INSERT INTO {last}.outbox (id, type, payload, occurred_at) VALUES ($1, $2, $3::jsonb, $4)", write)
+            {
+                Parameters = { new() { Value = @event.Id }, new() { Value = types.NameOf(@event.GetType()) }, new() { Value = types.Serialize(@event) }, new() { Value = @event.OccurredAt } },
+            };
+            await insert.ExecuteNonQueryAsync();
+        }
+        await using var locker = await dataSource.OpenConnectionAsync();
+        await using var lockTx = await locker.BeginTransactionAsync();
+        await using (var @lock = new Npgsql.NpgsqlCommand($"LOCK TABLE {first}.outbox IN ACCESS EXCLUSIVE MODE", locker, lockTx)) await @lock.ExecuteNonQueryAsync();
+
+        var pass = App.Services.GetRequiredService<OutboxRelay>().ProcessOnceAsync(CancellationToken.None);
+        long delivered = 0;
+        for (var waited = 0; waited < 150 && delivered == 0; waited++)
+        {
+            await Task.Delay(100);
+            await using var read = await dataSource.OpenConnectionAsync();
+            await using var count = new Npgsql.NpgsqlCommand("SELECT count(*) FROM units.inbox WHERE payload->>'unitId' = $1", read) { Parameters = { new() { Value = unitId.ToString() } } };
+            delivered = (long)(await count.ExecuteScalarAsync())!;
+        }
+        var stillWaiting = !pass.IsCompleted;
+        await lockTx.RollbackAsync();
+        var handedOn = await pass;
+        Assert.Multiple(() =>
+        {
+            Assert.That(delivered, Is.EqualTo(2), $"the event in {last}'s outbox reached both handlers while {first}'s outbox was locked");
+            Assert.That(stillWaiting, Is.True, $"the pass was still waiting for {first}'s outbox");
+            Assert.That(handedOn, Is.GreaterThanOrEqualTo(1));
+        });
+    }
+
     [Test]
     public async Task ManyEvents_AppliedByConcurrentWorkers_AreEachHandledOnce()
     {
