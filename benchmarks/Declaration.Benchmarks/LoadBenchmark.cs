@@ -488,11 +488,24 @@ internal static partial class LoadBenchmark
         var started = Stopwatch.GetTimestamp();
         var (busy, pg) = (BusyMilliseconds(), PostgresMilliseconds());
         var deliveries = services.GetRequiredService<Deliveries>();
-        async Task<long> WaitingAsync() => (await deliveries.StatsAsync(CancellationToken.None)).Sum(s => s.OutboxPending + s.InboxPending);
+        // Where the waiting events are (in an outbox, due in an inbox, or in an inbox waiting for a retry after a failure), every
+        // half second: a drain that takes long with little left shows which part holds it.
+        var lastLogged = TimeSpan.Zero;
+        async Task<long> WaitingAsync()
+        {
+            var stats = await deliveries.StatsAsync(CancellationToken.None);
+            var (outbox, inbox, retrying) = (stats.Sum(s => s.OutboxPending), stats.Sum(s => s.InboxPending), stats.Sum(s => s.InboxRetrying));
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            if (outbox + inbox > 0 && (lastLogged == TimeSpan.Zero || elapsed - lastLogged >= TimeSpan.FromSeconds(0.5)))
+            {
+                lastLogged = elapsed;
+                Log($"{outbox + inbox:N0} events waiting to be handed on or applied ({elapsed.TotalSeconds:0.0} s): {outbox:N0} in outboxes, " +
+                    $"{inbox:N0} in inboxes ({retrying:N0} of them waiting for a retry)");
+            }
+            return outbox + inbox;
+        }
         var deadline = DateTime.UtcNow.AddMinutes(10);
-        var first = await WaitingAsync();
-        if (first == 0) return 0;
-        Log($"{first:N0} events waiting to be handed on or applied");
+        if (await WaitingAsync() == 0) return 0;
         do
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException("events still waiting after 10 minutes");

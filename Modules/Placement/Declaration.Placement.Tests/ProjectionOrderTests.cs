@@ -1,8 +1,10 @@
+using Declaration.BuildingBlocks.Data;
 using Declaration.BuildingBlocks.Messaging;
 using Declaration.BuildingBlocks.Testing;
 using Declaration.Certification.Contracts;
 using Declaration.Placement.Contracts;
 using Declaration.Units.Contracts;
+using Microsoft.Extensions.DependencyInjection;
 using static Declaration.Placement.Tests.PlacementFixture;
 using static Declaration.TestSupport.LinkageData;
 
@@ -117,5 +119,54 @@ public sealed class ProjectionOrderTests
             """, new { id = saved.PlacementId });
         var newest = changes[^1];
         Assert.That(copy, Is.EqualTo($"{newest.NewQualifyingMonths}|{newest.PersonMonths}|{(newest.HasFlags ? "true" : "false")}|{newest.ResultVersion}"));
+    }
+
+    /// <summary>
+    /// Two deliveries (two inbox workers' batches) apply result events of the same two placements in opposite orders, at once: both
+    /// commit. Applied an event at a time, each locked its first placement and then waited for the other's — a deadlock, one batch
+    /// failed after a second and went back to be applied an event at a time.
+    /// </summary>
+    [Test]
+    public async Task ResultEvents_OfTwoPlacements_AppliedInOppositeOrders_ByTwoDeliveriesAtOnce_BothCommit()
+    {
+        var units = await UnitsAsync();
+        await StandardMinimumWagesAsync();
+        var x = await DeclareAsync(units[A], IdNumber("19900101", 11));
+        var y = await DeclareAsync(units[A], IdNumber("19880202", 12));
+        var vx = (await App.SendAsync(TestUsers.System, new GetCertificationResult(x.PlacementId)))!.Version;
+        var vy = (await App.SendAsync(TestUsers.System, new GetCertificationResult(y.PlacementId)))!.Version;
+        CertificationResultChanged Change(PlacementSaved p, long version, int months) =>
+            new(p.PlacementId, units[A].Id, Year, 0, months, months, false, false, version);
+
+        var bothHandledTheirFirst = new Barrier(2);
+        Task<int> DeliverAsync(CertificationResultChanged first, CertificationResultChanged second) => Task.Run(() => App.InScopeAsync(TestUsers.System, async sp =>
+        {
+            var db = sp.GetRequiredService<IDbSession>();
+            var handler = sp.GetRequiredService<Declaration.Placement.Features.Projections.CertificationResultChangedHandler>();
+            await db.BeginAsync(CancellationToken.None);
+            await handler.HandleAsync(first, CancellationToken.None);
+            bothHandledTheirFirst.SignalAndWait(TimeSpan.FromSeconds(10));
+            await handler.HandleAsync(second, CancellationToken.None);
+            await db.CommitAsync(CancellationToken.None);
+            return 0;
+        }));
+        var one = DeliverAsync(Change(x, vx + 1, 7), Change(y, vy + 1, 8));
+        var other = DeliverAsync(Change(y, vy + 2, 9), Change(x, vx + 2, 10));
+        var outcomes = await Task.WhenAll(Capture(one), Capture(other));
+
+        var copies = await ScalarAsync<string>("""
+            SELECT string_agg(qualifying_months || '@' || result_version, ',' ORDER BY id = @x DESC) FROM placement.placement WHERE id IN (@x, @y)
+            """, new { x = x.PlacementId, y = y.PlacementId });
+        Assert.Multiple(() =>
+        {
+            Assert.That(outcomes, Is.All.Null, "both deliveries committed");
+            Assert.That(copies, Is.EqualTo($"10@{vx + 2},9@{vy + 2}"), "each placement's newest result");
+        });
+    }
+
+    private static async Task<string?> Capture(Task task)
+    {
+        try { await task; return null; }
+        catch (Exception ex) { return ex.GetBaseException().Message; }
     }
 }

@@ -36,6 +36,7 @@ public static class PlacementModule
         services.AddScoped<PlacementWriter>();
         services.AddScoped<DeclarationWindow>();
         services.AddScoped<CertificationGateway>();
+        services.AddScoped<ResultProjection>();
         services.AddScoped<PlacementImporter>();
         services.AddScoped<UnitProjection>();
         services.AddScoped<ReviewAccess>();

@@ -1,3 +1,4 @@
+using Declaration.BuildingBlocks.Data;
 using Declaration.BuildingBlocks.Messaging;
 using Declaration.Certification.Contracts;
 using Declaration.Placement.Domain;
@@ -8,8 +9,49 @@ namespace Declaration.Placement.Features.Projections;
 /// A result Certification changed on its own (the nightly batch, or another placement of the same person certified): our projection
 /// of it follows, unless we already hold that version or a newer one.
 /// </summary>
-internal sealed class CertificationResultChangedHandler(CertificationGateway certification) : IIntegrationEventHandler<CertificationResultChanged>
+internal sealed class CertificationResultChangedHandler(ResultProjection projection) : IIntegrationEventHandler<CertificationResultChanged>
 {
     public Task HandleAsync(CertificationResultChanged e, CancellationToken ct) =>
-        certification.ApplyAsync([new ResultSummary(e.PlacementId, e.NewQualifyingMonths, e.PersonMonths, e.HasFlags, e.AllQualifyWithoutFlags, e.ResultVersion)], ct);
+        projection.AddAsync(new ResultSummary(e.PlacementId, e.NewQualifyingMonths, e.PersonMonths, e.HasFlags, e.AllQualifyWithoutFlags, e.ResultVersion), ct);
+}
+
+/// <summary>
+/// The results of one delivery transaction (an inbox batch), gathered and written once, just before its COMMIT and with it: the
+/// placements' rows locked in key order, then each placement's newest result applied unless ours is as new. Written one event at
+/// a time, two inbox workers whose batches shared placements locked them in their batches' orders and could wait on each other in
+/// a circle — each such deadlock held both for a second (PostgreSQL's deadlock_timeout) and sent one batch back to be applied an
+/// event at a time (a nightly run's events: hundreds of them).
+/// </summary>
+internal sealed class ResultProjection(IDbSession db)
+{
+    private readonly Dictionary<Guid, ResultSummary> _pending = [];
+
+    public Task AddAsync(ResultSummary result, CancellationToken ct)
+    {
+        if (db.Transaction is null) throw new InvalidOperationException("The result projection is applied inside a delivery's transaction.");
+        if (_pending.Count == 0) db.BeforeCommit(WriteAsync, _pending.Clear);
+        if (!_pending.TryGetValue(result.PlacementId, out var held) || held.Version < result.Version) _pending[result.PlacementId] = result;
+        return Task.CompletedTask;
+    }
+
+    private async Task WriteAsync(CancellationToken ct)
+    {
+        var results = _pending.Values.ToArray();
+        _pending.Clear();
+        if (results.Length == 0) return;
+        // The rows locked in PostgreSQL's key order (not .NET's: the two order uuids differently) before any is written.
+        await db.DeferAsync(BatchCommands.Create("""
+            WITH r AS (SELECT * FROM unnest(@ids::uuid[], @q::int[], @pm::int[], @flagged::boolean[], @clean::boolean[], @v::bigint[])
+                       AS r(id, q, pm, flagged, clean, v)),
+                 locked AS (SELECT p.id FROM placement.placement p WHERE p.id IN (SELECT id FROM r) ORDER BY p.id FOR UPDATE OF p)
+            UPDATE placement.placement p SET qualifying_months = r.q, person_months = r.pm, has_flags = r.flagged, all_clean = r.clean, result_version = r.v
+            FROM r JOIN locked l ON l.id = r.id
+            WHERE p.id = r.id AND p.result_version <= r.v
+            """, new
+        {
+            ids = results.Select(r => r.PlacementId).ToArray(), q = results.Select(r => r.QualifyingMonths).ToArray(),
+            pm = results.Select(r => r.PersonMonths).ToArray(), flagged = results.Select(r => r.HasFlags).ToArray(),
+            clean = results.Select(r => r.AllClean).ToArray(), v = results.Select(r => r.Version).ToArray(),
+        }), ct);
+    }
 }
