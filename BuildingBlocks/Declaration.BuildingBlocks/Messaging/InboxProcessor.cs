@@ -25,8 +25,8 @@ public sealed class InboxProcessor(NpgsqlDataSource dataSource, IServiceScopeFac
 
     /// <summary>
     /// Processes the due rows of every consumer schema (up to <see cref="MessagingOptions.BatchSize"/> each); returns how many
-    /// deliveries were attempted. A schema with work gets <see cref="MessagingOptions.InboxWorkers"/> workers; one that has none
-    /// costs one look.
+    /// deliveries were attempted. A schema whose first batch came back full gets <see cref="MessagingOptions.InboxWorkers"/> workers
+    /// for the rest; one with fewer due rows costs that one batch (or one look).
     /// </summary>
     public async Task<int> ProcessOnceAsync(CancellationToken ct) =>
         (await Task.WhenAll(subscriptions.ConsumerSchemas.Select(schema => ProcessSchemaAsync(schema, ct)))).Sum();
