@@ -7,6 +7,7 @@ using Declaration.BuildingBlocks.Security;
 using Declaration.Certification.Contracts;
 using Declaration.Units.Contracts;
 using Mediator;
+using Npgsql;
 
 namespace Declaration.Placement.Domain;
 
@@ -108,21 +109,35 @@ internal sealed class CertificationGateway(IDbSession db, ISender sender, IPerso
     public Task ApplyAsync(IReadOnlyList<CertificationResultDto> results, CancellationToken ct) =>
         ApplyAsync(results.Select(Summary).ToList(), ct);
 
-    /// <summary>Our projection of the automatic result: applied only when its version is not older than the one we hold.</summary>
+    /// <summary>
+    /// Our projection of the automatic result: applied only when its version is not older than the one we hold. The rows are locked
+    /// in PostgreSQL's key order before any is written (not .NET's: the two order uuids differently), so two transactions applying
+    /// results of the same placements in different orders wait for each other instead of deadlocking.
+    /// </summary>
     public async Task<int> ApplyAsync(IReadOnlyList<ResultSummary> results, CancellationToken ct)
     {
         if (results.Count == 0) return 0;
-        return await db.ExecuteAsync("""
-            UPDATE placement.placement p SET qualifying_months = r.q, person_months = r.pm, has_flags = r.flagged, all_clean = r.clean, result_version = r.v
-            FROM unnest(@ids::uuid[], @q::int[], @pm::int[], @flagged::boolean[], @clean::boolean[], @v::bigint[]) AS r(id, q, pm, flagged, clean, v)
-            WHERE p.id = r.id AND p.result_version <= r.v
-            """, new
-        {
-            ids = results.Select(r => r.PlacementId).ToArray(), q = results.Select(r => r.QualifyingMonths).ToArray(),
-            pm = results.Select(r => r.PersonMonths).ToArray(), flagged = results.Select(r => r.HasFlags).ToArray(),
-            clean = results.Select(r => r.AllClean).ToArray(), v = results.Select(r => r.Version).ToArray(),
-        }, ct);
+        return await db.ExecuteAsync(ApplySql, ApplyParameters(results), ct);
     }
+
+    /// <summary><see cref="ApplyAsync(IReadOnlyList{ResultSummary}, CancellationToken)"/> as a command to travel with the COMMIT (distinct placements).</summary>
+    public static NpgsqlBatchCommand ApplyCommand(IReadOnlyList<ResultSummary> results) => BatchCommands.Create(ApplySql, ApplyParameters(results));
+
+    private const string ApplySql = """
+        WITH r AS (SELECT * FROM unnest(@ids::uuid[], @q::int[], @pm::int[], @flagged::boolean[], @clean::boolean[], @v::bigint[])
+                   AS r(id, q, pm, flagged, clean, v)),
+             locked AS (SELECT p.id FROM placement.placement p WHERE p.id IN (SELECT id FROM r) ORDER BY p.id FOR UPDATE OF p)
+        UPDATE placement.placement p SET qualifying_months = r.q, person_months = r.pm, has_flags = r.flagged, all_clean = r.clean, result_version = r.v
+        FROM r JOIN locked l ON l.id = r.id
+        WHERE p.id = r.id AND p.result_version <= r.v
+        """;
+
+    private static object ApplyParameters(IReadOnlyList<ResultSummary> results) => new
+    {
+        ids = results.Select(r => r.PlacementId).ToArray(), q = results.Select(r => r.QualifyingMonths).ToArray(),
+        pm = results.Select(r => r.PersonMonths).ToArray(), flagged = results.Select(r => r.HasFlags).ToArray(),
+        clean = results.Select(r => r.AllClean).ToArray(), v = results.Select(r => r.Version).ToArray(),
+    };
 }
 
 internal sealed record ResultSummary(Guid PlacementId, int QualifyingMonths, int PersonMonths, bool HasFlags, bool AllClean, long Version);

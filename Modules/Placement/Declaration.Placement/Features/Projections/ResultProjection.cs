@@ -16,11 +16,11 @@ internal sealed class CertificationResultChangedHandler(ResultProjection project
 }
 
 /// <summary>
-/// The results of one delivery transaction (an inbox batch), gathered and written once, just before its COMMIT and with it: the
-/// placements' rows locked in key order, then each placement's newest result applied unless ours is as new. Written one event at
-/// a time, two inbox workers whose batches shared placements locked them in their batches' orders and could wait on each other in
-/// a circle — each such deadlock held both for a second (PostgreSQL's deadlock_timeout) and sent one batch back to be applied an
-/// event at a time (a nightly run's events: hundreds of them).
+/// The results of one delivery transaction (an inbox batch), gathered and written once, just before its COMMIT and with it, by
+/// <see cref="CertificationGateway.ApplyCommand"/> (the rows locked in key order, each placement's newest result applied unless
+/// ours is as new). Written one event at a time, two inbox workers whose batches shared placements locked them in their batches'
+/// orders and could wait on each other in a circle — each such deadlock held both for a second (PostgreSQL's deadlock_timeout)
+/// and sent one batch back to be applied an event at a time (a nightly run's events: hundreds of them).
 /// </summary>
 internal sealed class ResultProjection(IDbSession db)
 {
@@ -38,20 +38,6 @@ internal sealed class ResultProjection(IDbSession db)
     {
         var results = _pending.Values.ToArray();
         _pending.Clear();
-        if (results.Length == 0) return;
-        // The rows locked in PostgreSQL's key order (not .NET's: the two order uuids differently) before any is written.
-        await db.DeferAsync(BatchCommands.Create("""
-            WITH r AS (SELECT * FROM unnest(@ids::uuid[], @q::int[], @pm::int[], @flagged::boolean[], @clean::boolean[], @v::bigint[])
-                       AS r(id, q, pm, flagged, clean, v)),
-                 locked AS (SELECT p.id FROM placement.placement p WHERE p.id IN (SELECT id FROM r) ORDER BY p.id FOR UPDATE OF p)
-            UPDATE placement.placement p SET qualifying_months = r.q, person_months = r.pm, has_flags = r.flagged, all_clean = r.clean, result_version = r.v
-            FROM r JOIN locked l ON l.id = r.id
-            WHERE p.id = r.id AND p.result_version <= r.v
-            """, new
-        {
-            ids = results.Select(r => r.PlacementId).ToArray(), q = results.Select(r => r.QualifyingMonths).ToArray(),
-            pm = results.Select(r => r.PersonMonths).ToArray(), flagged = results.Select(r => r.HasFlags).ToArray(),
-            clean = results.Select(r => r.AllClean).ToArray(), v = results.Select(r => r.Version).ToArray(),
-        }), ct);
+        if (results.Length > 0) await db.DeferAsync(CertificationGateway.ApplyCommand(results), ct);
     }
 }
