@@ -13,6 +13,8 @@ namespace Declaration.BuildingBlocks.Messaging;
 /// </summary>
 internal sealed class BrokerTransport(IBus bus, EventTypeMap types) : IEventTransport
 {
+    public bool Carries(string type) => true;
+
     public async Task HandOnAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string schema, IReadOnlyList<OutboxRow> rows, DateTimeOffset now, CancellationToken ct)
     {
         foreach (var row in rows)

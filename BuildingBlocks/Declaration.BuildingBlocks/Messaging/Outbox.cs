@@ -6,15 +6,26 @@ namespace Declaration.BuildingBlocks.Messaging;
 /// <summary>Writes integration events into the publishing module's outbox, inside the current transaction.</summary>
 public interface IOutbox
 {
+    /// <summary>Writes the event, unless it would go nowhere (<see cref="Carries"/>).</summary>
     Task AddAsync(IntegrationEvent @event, CancellationToken ct);
+
+    /// <summary>
+    /// Whether events of <paramref name="eventType"/> go anywhere in this deployment: with the database fan-out, whether a composed
+    /// module handles them (an event nobody handles would be written, claimed and marked sent for nothing); with a broker, always.
+    /// A set-based writer of its own outbox rows asks before writing them.
+    /// </summary>
+    bool Carries(Type eventType);
 }
 
-internal sealed class Outbox(IDbSession db, EventTypeMap types, DeliverySignal signal, TimeProvider clock) : IOutbox
+internal sealed class Outbox(IDbSession db, EventTypeMap types, IEventTransport transport, DeliverySignal signal, TimeProvider clock) : IOutbox
 {
+    public bool Carries(Type eventType) => transport.Carries(types.NameOf(eventType));
+
     public async Task AddAsync(IntegrationEvent @event, CancellationToken ct)
     {
         if (db.Transaction is null) throw new InvalidOperationException("Integration events must be written inside a transaction (send a command).");
         var schema = types.SchemaOf(@event.GetType());
+        if (!Carries(@event.GetType())) return;
         var stamped = @event.OccurredAt == default ? @event with { OccurredAt = clock.GetUtcNow() } : @event;
         // Nothing reads the row back: it travels with the session's next round trip (the commit at the latest).
         await db.DeferAsync(BatchCommands.Create($"INSERT INTO {schema}.outbox (id, type, payload, occurred_at) VALUES (@Id, @Type, @Payload::jsonb, @OccurredAt)",

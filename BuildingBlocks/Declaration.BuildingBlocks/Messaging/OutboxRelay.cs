@@ -69,12 +69,20 @@ public sealed record OutboxRow
 /// <summary>How claimed outbox rows reach their subscribers. Runs inside the relay's transaction; throws to leave the rows unsent.</summary>
 public interface IEventTransport
 {
+    /// <summary>
+    /// Whether an event of this type (its name in the outbox) goes anywhere: with the database fan-out only a type some composed module
+    /// handles; with a broker every type (subscribers outside this process may bind to it).
+    /// </summary>
+    bool Carries(string type);
+
     Task HandOnAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string schema, IReadOnlyList<OutboxRow> rows, DateTimeOffset now, CancellationToken ct);
 }
 
 /// <summary>The embedded default: fan-out into the subscribers' inbox tables, in the relay's transaction. Nothing is ever only in memory.</summary>
 internal sealed class DatabaseTransport(SubscriptionMap subscriptions) : IEventTransport
 {
+    public bool Carries(string type) => subscriptions.ByEventType.ContainsKey(type);
+
     public async Task HandOnAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string schema, IReadOnlyList<OutboxRow> rows, DateTimeOffset now, CancellationToken ct)
     {
         var deliveries = rows

@@ -17,7 +17,8 @@ public sealed class CertificationFixture
 
     [OneTimeSetUp]
     public async Task StartAsync() => LinkageData.Current = App = await ModuleTestApp.StartAsync("certification_tests",
-        services => services.AddIntegrationEventHandler<CertificationResultChanged, CountingResultChangedHandler>("certification"),
+        services => services.AddIntegrationEventHandler<CertificationResultChanged, CountingResultChangedHandler>("certification")
+            .AddIntegrationEventHandler<PlacementCertified, PlacementCertifiedSubscriber>("certification"),
         new Dictionary<string, string?> { ["Declaration:Certification:ChunkPlacements"] = "2" });
 
     [OneTimeTearDown]

@@ -17,7 +17,8 @@ public sealed class PlacementFixture
     public static TestApp App { get; private set; } = null!;
 
     [OneTimeSetUp]
-    public async Task StartAsync() => LinkageData.Current = App = await ModuleTestApp.StartAsync("placement_tests");
+    public async Task StartAsync() => LinkageData.Current = App = await ModuleTestApp.StartAsync("placement_tests",
+        services => services.AddIntegrationEventHandler<PlacementCertified, PlacementCertifiedSubscriber>("placement"));
 
     [OneTimeTearDown]
     public async Task StopAsync() => await App.DisposeAsync();

@@ -89,6 +89,36 @@ public sealed class OutboxTests
     }
 
     /// <summary>
+    /// With the database fan-out, an event nothing composed handles is not written (it would be claimed and marked sent for nothing:
+    /// a declaration's PlacementCertified, whose readers would be outside, was a sixth of its statement time); one that is handled,
+    /// in the same transaction, is.
+    /// </summary>
+    [Test]
+    public async Task AnEventNothingHandles_IsNotWritten_AndOneHandledInTheSameTransaction_Is()
+    {
+        var unitId = Guid.NewGuid();
+        var placementId = Guid.NewGuid();
+        var carries = await App.InScopeAsync(TestUsers.System, async sp =>
+        {
+            var db = sp.GetRequiredService<IDbSession>();
+            var outbox = sp.GetRequiredService<IOutbox>();
+            await db.BeginAsync(CancellationToken.None);
+            await outbox.AddAsync(new Certification.Contracts.PlacementCertified(placementId, unitId, 2025, 12, 12, false, 1), CancellationToken.None);
+            await outbox.AddAsync(Event(unitId), CancellationToken.None);
+            await db.CommitAsync(CancellationToken.None);
+            return (outbox.Carries(typeof(Certification.Contracts.PlacementCertified)), outbox.Carries(typeof(UnitProfileChanged)));
+        });
+        var written = await App.InScopeAsync(TestUsers.System, sp => sp.GetRequiredService<IDbSession>().ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM certification.outbox WHERE payload->>'placementId' = @id", new { id = placementId.ToString() }, CancellationToken.None));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(carries, Is.EqualTo((false, true)));
+            Assert.That(written, Is.Zero, "no row for the event nothing handles");
+            Assert.That(await UnsentAsync(), Is.EqualTo(1), "the handled event is written");
+        });
+    }
+
+    /// <summary>
     /// An outbox that cannot be read now (a long lock on it: a migration, a VACUUM FULL; or a relay's round trip queued behind a
     /// busy deadline day's requests) holds up no other module's events: a pass hands every outbox on at once.
     /// </summary>

@@ -176,7 +176,7 @@ internal sealed class StagedCertificationHandlers(StagedCertification staged)
 /// temporary tables, whatever the number of placements.
 /// </summary>
 internal sealed class StagedCertification(IDbSession db, ISender sender, IPersonalDataProtector protector, UnitProjection units, CertificationEngine engine,
-    DeliverySignal signal, ICurrentUser user, TimeProvider clock)
+    IOutbox outbox, DeliverySignal signal, ICurrentUser user, TimeProvider clock)
 {
     private const string Table = "cert_staged";
 
@@ -267,14 +267,17 @@ internal sealed class StagedCertification(IDbSession db, ISender sender, IPerson
             throw new BusinessRuleException("MinimumWageMissing",
                 "认证无法进行：以下单位所在地区未配置最低工资标准，请联系管理员导入最低工资数据：" + string.Join("；", blocked.Select(b => $"{b.CreditCode}（{b.Reason}）")));
 
-        // Other placements of the same persons whose results changed, then one PlacementCertified per staged placement.
-        await db.ExecuteAsync($"""
+        // Other placements of the same persons whose results changed, then one PlacementCertified per staged placement (when anything
+        // takes that event).
+        var changedEvents = outbox.Carries(typeof(CertificationResultChanged)) ? $"""
             INSERT INTO certification.outbox (id, type, payload, occurred_at)
             SELECT e.event_id, @changedType, jsonb_build_object(
                 'id', e.event_id, 'occurredAt', @now, 'placementId', e.id, 'unitId', e.unit_id, 'businessYear', e.business_year,
                 'oldQualifyingMonths', e.old_q, 'newQualifyingMonths', e.new_q, 'personMonths', e.new_pm, 'hasFlags', e.flagged,
                 'allQualifyWithoutFlags', e.clean, 'resultVersion', e.version), @now
             FROM (SELECT gen_random_uuid() AS event_id, c.* FROM cert_changed c WHERE NOT EXISTS (SELECT 1 FROM {Table} s WHERE s.id = c.id) ORDER BY c.id) e;
+            """ : "";
+        var certifiedEvents = outbox.Carries(typeof(PlacementCertified)) ? $"""
             INSERT INTO certification.outbox (id, type, payload, occurred_at)
             SELECT e.event_id, @certifiedType, jsonb_build_object('id', e.event_id, 'occurredAt', @now, 'placementId', e.id, 'unitId', e.unit_id,
                 'businessYear', e.business_year, 'qualifyingMonths', e.q, 'personMonths', e.pm, 'hasFlags', e.flagged, 'resultVersion', e.version), @now
@@ -282,7 +285,9 @@ internal sealed class StagedCertification(IDbSession db, ISender sender, IPerson
                          (bit_count(m.qualifies::bit(12)) + bit_count((m.qualifies & m.severe)::bit(12)))::int AS pm, m.via_related_unit <> 0 AS flagged, m.version
                   FROM {Table} s JOIN certification.placement p ON p.id = s.id JOIN certification.placement_months m ON m.placement_id = s.id
                   ORDER BY s.id) e;
-            """, new { now, changedType = typeof(CertificationResultChanged).FullName, certifiedType = typeof(PlacementCertified).FullName }, ct);
+            """ : "";
+        if (changedEvents.Length + certifiedEvents.Length > 0)
+            await db.ExecuteAsync(changedEvents + certifiedEvents, new { now, changedType = typeof(CertificationResultChanged).FullName, certifiedType = typeof(PlacementCertified).FullName }, ct);
         db.AfterCommit(signal.Pulse);
         var year = await db.ExecuteScalarAsync<int?>($"SELECT min(business_year) FROM {Table}", null, ct) ?? 0;
         return new CertificationBatchSummary(year, run.Placements, run.QualifyingMonths, run.ChangedCount, watch.Elapsed);
