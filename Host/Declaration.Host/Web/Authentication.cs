@@ -99,8 +99,9 @@ public static class DeclarationAuthentication
 }
 
 /// <summary>
-/// <c>Authorization: Bearer decl_&lt;id&gt;.&lt;secret&gt;</c> on /api: the key's account (checked against the database on every call:
-/// a revoked or expired key, or a disabled account, is refused at once).
+/// <c>Authorization: Bearer decl_&lt;id&gt;.&lt;secret&gt;</c> on /api: the key's account (a revoked or expired key, or a disabled account, is
+/// refused at once on the host that made the change, within Declaration:Security:SessionCheckInterval on the others: Units remembers a
+/// key in use that long, so most calls open no connection to check it).
 /// </summary>
 internal sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)

@@ -288,6 +288,59 @@ public sealed class AccountTests
         });
     }
 
+    /// <summary>
+    /// A key in use is remembered by the host for SessionCheckInterval (10 s), as a session is: its next calls open no connection (the
+    /// key's table locked by another transaction does not hold them up); a change made by another host (here: straight in the table)
+    /// reaches them once the entry's time is up; a change made on this host (the unit's profile, the account disabled) at once.
+    /// </summary>
+    [Test]
+    public async Task AKeyInUse_IsAnsweredWithoutTheDatabase_UntilItChangesHere_OrItsTimeIsUp()
+    {
+        var (a, id) = await ClerkAsync();
+        var key = await App.SendAsync(TestUsers.Admin, new CreateApiKey(id, "人事系统", null));
+        var first = await App.SendAsync(TestUsers.System, new AuthenticateApiKey(key.Key));
+
+        // The table locked as a migration or a VACUUM FULL would: a read of it would wait for the lock.
+        var blocker = new Npgsql.NpgsqlConnection(App.Server.ConnectionString);
+        await blocker.OpenAsync();
+        await using (var tx = await blocker.BeginTransactionAsync())
+        {
+            await using (var lockTable = new Npgsql.NpgsqlCommand("LOCK TABLE units.api_key IN ACCESS EXCLUSIVE MODE", blocker, tx))
+                await lockTable.ExecuteNonQueryAsync();
+            var whileLocked = App.SendAsync(TestUsers.System, new AuthenticateApiKey(key.Key));
+            var answered = await Task.WhenAny(whileLocked, Task.Delay(TimeSpan.FromSeconds(5))) == whileLocked;
+            await tx.RollbackAsync();
+            Assert.That(answered, Is.True, "a remembered key is answered without reading its table");
+            Assert.That((await whileLocked)?.KeyId, Is.EqualTo(key.Id));
+        }
+        await blocker.DisposeAsync();
+
+        // Revoked by another host: remembered here until the entry's time is up.
+        await SqlAsync<int>("UPDATE units.api_key SET revoked_at = now() WHERE id = @id", new { id = key.Id });
+        var beforeTimeIsUp = await App.SendAsync(TestUsers.System, new AuthenticateApiKey(key.Key));
+        App.Clock.Now += TimeSpan.FromSeconds(11);
+        var afterTimeIsUp = await App.SendAsync(TestUsers.System, new AuthenticateApiKey(key.Key));
+
+        // Changed on this host: the unit's profile (the key carries the unit), then the account disabled.
+        var other = await App.SendAsync(TestUsers.Admin, new CreateApiKey(id, "工资系统", null));
+        var carried = (await App.SendAsync(TestUsers.System, new AuthenticateApiKey(other.Key)))!.Unit!;
+        await App.SendAsync(TestUsers.Employer(a.Id), new UpdateUnitProfile(a.Id, carried.Version, "甲公司（更名）", carried.UnitType,
+            carried.LegalRepresentative, carried.LegalPhone, carried.ContactName, carried.ContactMobile, carried.Address));
+        var renamed = await App.SendAsync(TestUsers.System, new AuthenticateApiKey(other.Key));
+        await App.SendAsync(TestUsers.Admin, new SetAccountEnabled(id, false));
+        var disabled = await App.SendAsync(TestUsers.System, new AuthenticateApiKey(other.Key));
+        var wrongSecret = await App.SendAsync(TestUsers.System, new AuthenticateApiKey(other.Key[..^2] + (other.Key[^2] == 'A' ? "BB" : "AA")));
+        Assert.Multiple(() =>
+        {
+            Assert.That(first?.Unit?.Id, Is.EqualTo(a.Id));
+            Assert.That(beforeTimeIsUp?.KeyId, Is.EqualTo(key.Id), "another host's revocation is seen within SessionCheckInterval, not before");
+            Assert.That(afterTimeIsUp, Is.Null, "and then refused");
+            Assert.That(renamed?.Unit?.Name, Is.EqualTo("甲公司（更名）"), "the unit changed here: read again at once");
+            Assert.That(disabled, Is.Null, "the account disabled here: refused at once");
+            Assert.That(wrongSecret, Is.Null);
+        });
+    }
+
     [Test]
     public async Task AnApiKeysUnit_ComesWithTheKey_AndAnswersTheRequestsFirstRead_OnlyForWhoMaySeeIt()
     {

@@ -123,6 +123,7 @@ internal sealed class UpdateAccountHandler(IDbSession db, AccountStore store, IC
             WHERE id = @id RETURNING version
             """, new { id = before.Id, displayName = command.DisplayName.Trim(), role = command.Role.ToString(), unitId, jurisdiction, rightsChanged, now = clock.GetUtcNow() }, ct);
         if (rightsChanged) sessions.Forget(before.Id);
+        else sessions.ForgetKeysOf(before.Id);
         var after = await store.LoadForUpdateAsync(before.Id, ct);
         await audit.RecordAsync("Units", "Account", before.Id.ToString(), unitId ?? before.UnitId, rightsChanged ? "修改账号权限" : "修改账号信息",
             AccountSql.AuditView(before), AccountSql.AuditView(after), ct);

@@ -88,6 +88,7 @@ internal sealed class ImportAccountsHandler(IDbSession db, ICurrentUser user, Ta
             return (up.Inserted, up.Updated);
         }, "Units", "导入账号", ct);
         foreach (var id in changedIds ?? []) sessions.Forget(id);
+        db.AfterCommit(() => { foreach (var id in changedIds ?? []) sessions.Forget(id); });
         return result;
     }
 }

@@ -147,7 +147,7 @@ internal sealed class CreateApiKeyValidator : AbstractValidator<CreateApiKey>
     }
 }
 
-internal sealed class ApiKeyHandlers(IDbSession db, AccountStore store, ICurrentUser user, IAuditLog audit, TimeProvider clock)
+internal sealed class ApiKeyHandlers(IDbSession db, AccountStore store, ICurrentUser user, IAuditLog audit, AccountSessions sessions, TimeProvider clock)
     : ICommandHandler<CreateApiKey, ApiKeyCreated>, ICommandHandler<RevokeApiKey, bool>, IQueryHandler<AuthenticateApiKey, ApiKeyIdentity?>
 {
     public async ValueTask<ApiKeyCreated> Handle(CreateApiKey command, CancellationToken ct)
@@ -174,6 +174,9 @@ internal sealed class ApiKeyHandlers(IDbSession db, AccountStore store, ICurrent
             UPDATE units.api_key SET revoked_at = @now WHERE id = @KeyId AND account_id = @AccountId AND revoked_at IS NULL RETURNING name
             """, new { command.KeyId, command.AccountId, now = clock.GetUtcNow() }, ct);
         if (name is null) return false;
+        // Refused on this host at once (and again after the COMMIT: a request between the two must not remember the key as valid).
+        sessions.ForgetKey(command.KeyId);
+        db.AfterCommit(() => sessions.ForgetKey(command.KeyId));
         await audit.RecordAsync("Units", "ApiKey", command.KeyId.ToString(), account.UnitId, "吊销接口密钥", new { account.UserName, name }, null, ct);
         return true;
     }
@@ -183,6 +186,18 @@ internal sealed class ApiKeyHandlers(IDbSession db, AccountStore store, ICurrent
         if (user.Role != Role.System) throw new ForbiddenException("仅系统可校验接口密钥");
         if (!ApiKeyFormat.TryParse(query.Key, out var id, out var secret)) return null;
         var now = clock.GetUtcNow();
+        // A key in use is remembered for a few seconds (see AccountSessions): no connection, no round trip for an integrator's call.
+        if (sessions.GetKey(id, now) is { } known)
+        {
+            if (!CryptographicOperations.FixedTimeEquals(known.SecretSha256, ApiKeyFormat.Hash(secret))) return null;
+            if (known.KeyExpiresAt <= now) return null;
+            if (known.LastUsedAt is null || known.LastUsedAt < now.AddMinutes(-1))
+            {
+                await db.ExecuteAsync("UPDATE units.api_key SET last_used_at = @now WHERE id = @id", new { id, now }, ct);
+                sessions.KeyUsed(id, now);
+            }
+            return known.Identity;
+        }
         // The key, its account and the account's unit in one statement (every API request asks; the request's own first read of the
         // unit takes it from there), with its generic plan (planning it took longer than running it).
         var connection = await db.ConnectionAsync(ct);
@@ -197,9 +212,15 @@ internal sealed class ApiKeyHandlers(IDbSession db, AccountStore store, ICurrent
         if (row is null || !CryptographicOperations.FixedTimeEquals(row.SecretSha256, ApiKeyFormat.Hash(secret))) return null;
         if (row.RevokedAt is not null || row.ExpiresAt <= now) return null;
         if (!account.Active) return null;
-        if (row.LastUsedAt is null || row.LastUsedAt < now.AddMinutes(-1))
+        var lastUsed = row.LastUsedAt;
+        if (lastUsed is null || lastUsed < now.AddMinutes(-1))
+        {
             await db.ExecuteAsync("UPDATE units.api_key SET last_used_at = @now WHERE id = @id", new { id, now }, ct);
-        return new ApiKeyIdentity(id, row.KeyName, account.ToDto(), unit);
+            lastUsed = now;
+        }
+        var identity = new ApiKeyIdentity(id, row.KeyName, account.ToDto(), unit);
+        sessions.SetKey(id, row.SecretSha256, row.ExpiresAt, lastUsed, identity, now);
+        return identity;
     }
 
     private sealed record KeyRow(string KeyName, byte[] SecretSha256, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt, Guid AccountId);

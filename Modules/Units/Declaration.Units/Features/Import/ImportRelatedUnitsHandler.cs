@@ -4,12 +4,13 @@ using Declaration.BuildingBlocks.Data;
 using Declaration.BuildingBlocks.Domain;
 using Declaration.BuildingBlocks.Errors;
 using Declaration.Units.Contracts;
+using Declaration.Units.Domain;
 using Mediator;
 
 namespace Declaration.Units.Features.Import;
 
 /// <summary><c>import related-units</c>: COPY into a temporary table, checked whole, upserted on the natural key.</summary>
-internal sealed class ImportRelatedUnitsHandler(IDbSession db, ICurrentUser user, TabularImport import, TimeProvider clock)
+internal sealed class ImportRelatedUnitsHandler(IDbSession db, ICurrentUser user, TabularImport import, AccountSessions sessions, TimeProvider clock)
     : ICommandHandler<ImportRelatedUnits, ImportResult>
 {
     public static readonly ImportSpec Spec = new()
@@ -26,6 +27,9 @@ internal sealed class ImportRelatedUnitsHandler(IDbSession db, ICurrentUser user
     public async ValueTask<ImportResult> Handle(ImportRelatedUnits command, CancellationToken ct)
     {
         if (!user.IsStaff() || user.Role == Role.Reviewer) throw new ForbiddenException("仅管理员可导入关联单位数据");
+        // Many units may change: the API keys this host remembers with their units are read again (now and after the COMMIT).
+        sessions.ForgetKeys();
+        db.AfterCommit(sessions.ForgetKeys);
         var staged = await import.StageAsync(Spec, new ImportSource(command.Content), (row, w) =>
         {
             var code = CreditCode(row, "credit_code");

@@ -4,6 +4,7 @@ using Declaration.BuildingBlocks.Data;
 using Declaration.BuildingBlocks.Domain;
 using Declaration.BuildingBlocks.Errors;
 using Declaration.Units.Contracts;
+using Declaration.Units.Domain;
 using Mediator;
 
 namespace Declaration.Units.Features.Import;
@@ -12,7 +13,7 @@ namespace Declaration.Units.Features.Import;
 /// <c>import units</c>: streamed into a temporary table with COPY, checked whole (line-numbered errors, duplicate keys),
 /// then upserted on credit_code in one statement that also writes a UnitProfileChanged per changed unit to the outbox.
 /// </summary>
-internal sealed class ImportUnitsHandler(IDbSession db, ICurrentUser user, TabularImport import, TimeProvider clock)
+internal sealed class ImportUnitsHandler(IDbSession db, ICurrentUser user, TabularImport import, AccountSessions sessions, TimeProvider clock)
     : ICommandHandler<ImportUnits, ImportResult>
 {
     public static readonly ImportSpec Spec = new()
@@ -31,6 +32,9 @@ internal sealed class ImportUnitsHandler(IDbSession db, ICurrentUser user, Tabul
     public async ValueTask<ImportResult> Handle(ImportUnits command, CancellationToken ct)
     {
         if (!user.IsStaff() || user.Role == Role.Reviewer) throw new ForbiddenException("仅管理员可导入单位登记数据");
+        // Many units may change: the API keys this host remembers with their units are read again (now and after the COMMIT).
+        sessions.ForgetKeys();
+        db.AfterCommit(sessions.ForgetKeys);
         var staged = await import.StageAsync(Spec, new ImportSource(command.Content), (row, w) =>
         {
             var code = Identifiers.NormalizeCreditCode(row.Required("credit_code"));

@@ -59,13 +59,15 @@ internal sealed class UpdateUnitProfileHandler(IDbSession db, UnitAccess access,
     }
 }
 
-internal sealed class ConfirmUnitProfileHandler(IDbSession db, UnitAccess access, IAuditLog audit, TimeProvider clock) : ICommandHandler<ConfirmUnitProfile, bool>
+internal sealed class ConfirmUnitProfileHandler(IDbSession db, UnitAccess access, IAuditLog audit, UnitEvents events, TimeProvider clock)
+    : ICommandHandler<ConfirmUnitProfile, bool>
 {
     public async ValueTask<bool> Handle(ConfirmUnitProfile command, CancellationToken ct)
     {
         var unit = await access.LoadForEditAsync(command.UnitId, ct);
         if (unit.ProfileConfirmed) return false;
         await db.ExecuteAsync("UPDATE units.unit SET profile_confirmed_at = @now WHERE id = @id", new { id = command.UnitId, now = clock.GetUtcNow() }, ct);
+        events.Forget(command.UnitId);
         await audit.RecordAsync("Units", "UnitProfile", command.UnitId.ToString(), command.UnitId, "确认已核对残联主管部门、税务主管部门和所属行政区", null, null, ct);
         return true;
     }
