@@ -1,3 +1,4 @@
+using Declaration.AnnualReview.Contracts;
 using Declaration.BuildingBlocks.Messaging;
 using Declaration.Certification.Contracts;
 
@@ -10,4 +11,10 @@ namespace Declaration.TestSupport;
 public sealed class PlacementCertifiedSubscriber : IIntegrationEventHandler<PlacementCertified>
 {
     public Task HandleAsync(PlacementCertified @event, CancellationToken ct) => Task.CompletedTask;
+}
+
+/// <summary>The same stand-in for a consumer outside of <see cref="AnnualReviewReopened"/>.</summary>
+public sealed class AnnualReviewReopenedSubscriber : IIntegrationEventHandler<AnnualReviewReopened>
+{
+    public Task HandleAsync(AnnualReviewReopened @event, CancellationToken ct) => Task.CompletedTask;
 }

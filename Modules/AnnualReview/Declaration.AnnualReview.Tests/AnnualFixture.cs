@@ -24,6 +24,7 @@ public sealed class AnnualFixture
     {
         services.AddSingleton<StatedInputs>();
         services.AddScoped<IAnnualReviewInputs, StatedInputsAdapter>();
+        services.AddIntegrationEventHandler<AnnualReviewReopened, AnnualReviewReopenedSubscriber>("annual_review");
     }, new Dictionary<string, string?> { ["Declaration:Url"] = "http://verify.example.test:5080" });
 
     [OneTimeTearDown]

@@ -90,7 +90,7 @@ public sealed class OutboxTests
 
     /// <summary>
     /// With the database fan-out, an event nothing composed handles is not written (it would be claimed and marked sent for nothing:
-    /// a declaration's PlacementCertified, whose readers would be outside, was a sixth of its statement time); one that is handled,
+    /// a declaration's PlacementCertified, whose readers would be outside, cost 0.48 ms of its 7 ms of statements); one that is handled,
     /// in the same transaction, is.
     /// </summary>
     [Test]
