@@ -341,6 +341,30 @@ public sealed class AccountTests
         });
     }
 
+    /// <summary>
+    /// A key read from the table before a change made on this host (another request's revocation, a unit's new profile) is not
+    /// remembered after the change forgot its entries: the read may be older than the change.
+    /// </summary>
+    [Test]
+    public void AKeyReadBeforeAChangeOnThisHost_IsNotRememberedAfterIt()
+    {
+        var sessions = new AccountSessions(TimeSpan.FromSeconds(10));
+        var now = DateTimeOffset.UtcNow;
+        var account = new AccountDto(Guid.NewGuid(), "clerk", "经办人", Role.Employer, Guid.NewGuid(), null);
+        var identity = new ApiKeyIdentity(Guid.NewGuid(), "人事系统", account);
+        var readAt = sessions.KeyGeneration;
+        sessions.ForgetUnit(account.UnitId!.Value);
+        sessions.SetKey(identity.KeyId, [1, 2, 3], null, now, identity, now, readAt);
+        var stale = sessions.GetKey(identity.KeyId, now);
+        sessions.SetKey(identity.KeyId, [1, 2, 3], null, now, identity, now, sessions.KeyGeneration);
+        var fresh = sessions.GetKey(identity.KeyId, now);
+        Assert.Multiple(() =>
+        {
+            Assert.That(stale, Is.Null, "read before the change: not remembered");
+            Assert.That(fresh?.Identity, Is.EqualTo(identity), "read after it: remembered");
+        });
+    }
+
     [Test]
     public async Task AnApiKeysUnit_ComesWithTheKey_AndAnswersTheRequestsFirstRead_OnlyForWhoMaySeeIt()
     {

@@ -22,6 +22,7 @@ internal sealed class AccountSessions(TimeSpan ttl)
     private const int MaxEntries = 50_000;
     private readonly ConcurrentDictionary<Guid, Entry> _entries = new();
     private readonly ConcurrentDictionary<Guid, KeyEntry> _keys = new();
+    private long _keyGeneration;
 
     public TimeSpan Ttl { get; } = ttl;
 
@@ -47,10 +48,21 @@ internal sealed class AccountSessions(TimeSpan ttl)
     public KeyEntry? GetKey(Guid keyId, DateTimeOffset now) =>
         _keys.TryGetValue(keyId, out var entry) && entry.Expires > now ? entry : null;
 
-    public void SetKey(Guid keyId, byte[] secretSha256, DateTimeOffset? keyExpiresAt, DateTimeOffset? lastUsedAt, ApiKeyIdentity identity, DateTimeOffset now)
+    /// <summary>
+    /// Moves whenever a key is forgotten: a key read before a change on this host (<see cref="KeyGeneration"/> taken before the read)
+    /// is not remembered after it.
+    /// </summary>
+    public long KeyGeneration => Interlocked.Read(ref _keyGeneration);
+
+    /// <summary>Remembers a valid key as read, unless a key was forgotten since <paramref name="generation"/> (taken before the read).</summary>
+    public void SetKey(Guid keyId, byte[] secretSha256, DateTimeOffset? keyExpiresAt, DateTimeOffset? lastUsedAt, ApiKeyIdentity identity,
+        DateTimeOffset now, long generation)
     {
-        if (Ttl <= TimeSpan.Zero) return;
-        _keys[keyId] = new KeyEntry(secretSha256, keyExpiresAt, lastUsedAt, identity, now + Ttl);
+        if (Ttl <= TimeSpan.Zero || KeyGeneration != generation) return;
+        var entry = new KeyEntry(secretSha256, keyExpiresAt, lastUsedAt, identity, now + Ttl);
+        _keys[keyId] = entry;
+        // A change forgotten between the check and the write: the entry may be older than it.
+        if (KeyGeneration != generation) _keys.TryRemove(new KeyValuePair<Guid, KeyEntry>(keyId, entry));
         if (_keys.Count > MaxEntries)
             foreach (var (id, e) in _keys)
                 if (e.Expires <= now) _keys.TryRemove(id, out _);
@@ -62,7 +74,11 @@ internal sealed class AccountSessions(TimeSpan ttl)
         if (_keys.TryGetValue(keyId, out var entry)) _keys.TryUpdate(keyId, entry with { LastUsedAt = at }, entry);
     }
 
-    public void ForgetKey(Guid keyId) => _keys.TryRemove(keyId, out _);
+    public void ForgetKey(Guid keyId)
+    {
+        Interlocked.Increment(ref _keyGeneration);
+        _keys.TryRemove(keyId, out _);
+    }
 
     /// <summary>Forgets the account's keys only (a change that leaves its sessions valid: the name it acts under).</summary>
     public void ForgetKeysOf(Guid accountId) => ForgetKeysWhere(k => k.Identity.Account.Id == accountId);
@@ -71,10 +87,15 @@ internal sealed class AccountSessions(TimeSpan ttl)
     public void ForgetUnit(Guid unitId) => ForgetKeysWhere(k => k.Identity.Account.UnitId == unitId);
 
     /// <summary>Forgets every key (a file changed many units or accounts at once).</summary>
-    public void ForgetKeys() => _keys.Clear();
+    public void ForgetKeys()
+    {
+        Interlocked.Increment(ref _keyGeneration);
+        _keys.Clear();
+    }
 
     private void ForgetKeysWhere(Func<KeyEntry, bool> match)
     {
+        Interlocked.Increment(ref _keyGeneration);
         foreach (var (id, e) in _keys)
             if (match(e)) _keys.TryRemove(id, out _);
     }

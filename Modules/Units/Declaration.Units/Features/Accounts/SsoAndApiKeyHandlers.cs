@@ -198,6 +198,7 @@ internal sealed class ApiKeyHandlers(IDbSession db, AccountStore store, ICurrent
             }
             return known.Identity;
         }
+        var generation = sessions.KeyGeneration;
         // The key, its account and the account's unit in one statement (every API request asks; the request's own first read of the
         // unit takes it from there), with its generic plan (planning it took longer than running it).
         var connection = await db.ConnectionAsync(ct);
@@ -219,7 +220,7 @@ internal sealed class ApiKeyHandlers(IDbSession db, AccountStore store, ICurrent
             lastUsed = now;
         }
         var identity = new ApiKeyIdentity(id, row.KeyName, account.ToDto(), unit);
-        sessions.SetKey(id, row.SecretSha256, row.ExpiresAt, lastUsed, identity, now);
+        sessions.SetKey(id, row.SecretSha256, row.ExpiresAt, lastUsed, identity, now, generation);
         return identity;
     }
 
