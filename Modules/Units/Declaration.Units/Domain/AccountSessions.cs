@@ -7,8 +7,8 @@ namespace Declaration.Units.Domain;
 /// This host's short memory of each signed-in account's security stamp and status, and of each API key in use with its account and
 /// that account's unit, so a session or a key is not checked against the database on every request. An entry lives <see cref="Ttl"/>
 /// (Declaration:Security:SessionCheckInterval, 10 s): a change made on another host (disabling, a new role, a new password, a revoked
-/// key, a unit's new profile) reaches the requests of this host within that time; a change made on this host at once (its handler
-/// forgets the entries). A stamp the entry does not know is always re-read, so a fresh session never waits for the entry; a key is
+/// key, a unit's new profile) reaches the requests of this host within that time; a change made on this host as it commits (its handler
+/// forgets the entries then). A stamp the entry does not know is always re-read, so a fresh session never waits for the entry; a key is
 /// remembered only while valid, and its secret is compared with the remembered hash on every request.
 /// </summary>
 internal sealed class AccountSessions(TimeSpan ttl)

@@ -6,16 +6,15 @@ namespace Declaration.Units.Domain;
 
 /// <summary>
 /// Writes the module's integration events (full state) into its outbox, in the caller's transaction; the API keys this host remembers
-/// with the changed unit are forgotten (now and after the COMMIT).
+/// with the changed unit are forgotten when it commits.
 /// </summary>
 internal sealed class UnitEvents(IDbSession db, IOutbox outbox, AccountSessions sessions)
 {
-    /// <summary>The unit changed in this transaction: the keys remembered with it are read again (see <see cref="AccountSessions"/>).</summary>
-    public void Forget(Guid unitId)
-    {
-        sessions.ForgetUnit(unitId);
-        db.AfterCommit(() => sessions.ForgetUnit(unitId));
-    }
+    /// <summary>
+    /// The unit changed in this transaction: once it commits, the keys remembered with it are read again (a read before then sees the
+    /// unit as it was; see <see cref="AccountSessions"/>).
+    /// </summary>
+    public void Forget(Guid unitId) => db.AfterCommit(() => sessions.ForgetUnit(unitId));
 
     public async Task ProfileChangedAsync(Guid unitId, CancellationToken ct)
     {

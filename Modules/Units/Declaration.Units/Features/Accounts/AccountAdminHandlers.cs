@@ -84,7 +84,7 @@ internal sealed class CreateAccountHandler(IDbSession db, ICurrentUser user, IAu
                 WHERE id = @id
                 """, values, ct);
             await db.ExecuteAsync("DELETE FROM units.sign_in_failure WHERE name_key = @key", new { key = AccountSql.NameKey(userName) }, ct);
-            sessions.Forget(existing.Id);
+            db.AfterCommit(() => sessions.Forget(existing.Id));
         }
         await audit.RecordAsync("Units", "Account", values.id.ToString(), unitId, existing is null ? "创建账号" : "重置账号",
             existing is null ? null : AccountSql.AuditView(existing),
@@ -122,8 +122,7 @@ internal sealed class UpdateAccountHandler(IDbSession db, AccountStore store, IC
                 security_stamp = CASE WHEN @rightsChanged THEN gen_random_uuid() ELSE security_stamp END, version = version + 1, updated_at = @now
             WHERE id = @id RETURNING version
             """, new { id = before.Id, displayName = command.DisplayName.Trim(), role = command.Role.ToString(), unitId, jurisdiction, rightsChanged, now = clock.GetUtcNow() }, ct);
-        if (rightsChanged) sessions.Forget(before.Id);
-        else sessions.ForgetKeysOf(before.Id);
+        db.AfterCommit(() => { if (rightsChanged) sessions.Forget(before.Id); else sessions.ForgetKeysOf(before.Id); });
         var after = await store.LoadForUpdateAsync(before.Id, ct);
         await audit.RecordAsync("Units", "Account", before.Id.ToString(), unitId ?? before.UnitId, rightsChanged ? "修改账号权限" : "修改账号信息",
             AccountSql.AuditView(before), AccountSql.AuditView(after), ct);
@@ -144,7 +143,7 @@ internal sealed class SetAccountEnabledHandler(IDbSession db, AccountStore store
         await db.ExecuteAsync("""
             UPDATE units.account SET status = @status, security_stamp = gen_random_uuid(), version = version + 1, updated_at = @now WHERE id = @Id
             """, new { before.Id, status, now = clock.GetUtcNow() }, ct);
-        sessions.Forget(before.Id);
+        db.AfterCommit(() => sessions.Forget(before.Id));
         await audit.RecordAsync("Units", "Account", before.Id.ToString(), before.UnitId, command.Enabled ? "启用账号" : "停用账号",
             AccountSql.AuditView(before), AccountSql.AuditView(before with { Status = status }), ct);
         return true;
@@ -165,7 +164,7 @@ internal sealed class ResetPasswordHandler(IDbSession db, AccountStore store, IC
             WHERE id = @Id
             """, new { account.Id, hash = PasswordHasher.Hash(temporary), now = clock.GetUtcNow() }, ct);
         await db.ExecuteAsync("DELETE FROM units.sign_in_failure WHERE name_key = @key", new { key = AccountSql.NameKey(account.UserName) }, ct);
-        sessions.Forget(account.Id);
+        db.AfterCommit(() => sessions.Forget(account.Id));
         await audit.RecordAsync("Units", "Account", account.Id.ToString(), account.UnitId, "重置密码（临时密码，首次登录须修改）", null, new { account.UserName }, ct);
         return temporary;
     }

@@ -179,7 +179,7 @@ internal sealed class ChangeOwnPasswordHandler(IDbSession db, ICurrentUser user,
                 version = version + 1, updated_at = @now
             WHERE id = @id
             """, new { id, hash = PasswordHasher.Hash(command.NewPassword), now = clock.GetUtcNow(), stamp }, ct);
-        sessions.Forget(id);
+        db.AfterCommit(() => sessions.Forget(id));
         await audit.RecordAsync("Units", "Account", id.ToString(), account.UnitId, "修改本人密码", null, new { account.UserName }, ct);
         return new PasswordChanged(stamp);
     }

@@ -87,7 +87,6 @@ internal sealed class ImportAccountsHandler(IDbSession db, ICurrentUser user, Ta
             changedIds = up.Changed;
             return (up.Inserted, up.Updated);
         }, "Units", "导入账号", ct);
-        foreach (var id in changedIds ?? []) sessions.Forget(id);
         db.AfterCommit(() => { foreach (var id in changedIds ?? []) sessions.Forget(id); });
         return result;
     }

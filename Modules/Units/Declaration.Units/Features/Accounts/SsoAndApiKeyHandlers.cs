@@ -174,8 +174,7 @@ internal sealed class ApiKeyHandlers(IDbSession db, AccountStore store, ICurrent
             UPDATE units.api_key SET revoked_at = @now WHERE id = @KeyId AND account_id = @AccountId AND revoked_at IS NULL RETURNING name
             """, new { command.KeyId, command.AccountId, now = clock.GetUtcNow() }, ct);
         if (name is null) return false;
-        // Refused on this host at once (and again after the COMMIT: a request between the two must not remember the key as valid).
-        sessions.ForgetKey(command.KeyId);
+        // Refused on this host once the revocation commits (a read before then, still finding the key valid, is not remembered).
         db.AfterCommit(() => sessions.ForgetKey(command.KeyId));
         await audit.RecordAsync("Units", "ApiKey", command.KeyId.ToString(), account.UnitId, "吊销接口密钥", new { account.UserName, name }, null, ct);
         return true;

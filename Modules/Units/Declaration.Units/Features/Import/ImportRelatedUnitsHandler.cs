@@ -27,8 +27,7 @@ internal sealed class ImportRelatedUnitsHandler(IDbSession db, ICurrentUser user
     public async ValueTask<ImportResult> Handle(ImportRelatedUnits command, CancellationToken ct)
     {
         if (!user.IsStaff() || user.Role == Role.Reviewer) throw new ForbiddenException("仅管理员可导入关联单位数据");
-        // Many units may change: the API keys this host remembers with their units are read again (now and after the COMMIT).
-        sessions.ForgetKeys();
+        // Many units may change: the API keys this host remembers with their units are read again once the import commits.
         db.AfterCommit(sessions.ForgetKeys);
         var staged = await import.StageAsync(Spec, new ImportSource(command.Content), (row, w) =>
         {

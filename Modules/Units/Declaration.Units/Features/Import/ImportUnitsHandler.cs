@@ -32,8 +32,7 @@ internal sealed class ImportUnitsHandler(IDbSession db, ICurrentUser user, Tabul
     public async ValueTask<ImportResult> Handle(ImportUnits command, CancellationToken ct)
     {
         if (!user.IsStaff() || user.Role == Role.Reviewer) throw new ForbiddenException("仅管理员可导入单位登记数据");
-        // Many units may change: the API keys this host remembers with their units are read again (now and after the COMMIT).
-        sessions.ForgetKeys();
+        // Many units may change: the API keys this host remembers with their units are read again once the import commits.
         db.AfterCommit(sessions.ForgetKeys);
         var staged = await import.StageAsync(Spec, new ImportSource(command.Content), (row, w) =>
         {
